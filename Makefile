@@ -1,0 +1,103 @@
+# Hongmei case tracker. The two commands: `make run` and `make test`.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?= -n 2
+
+.DEFAULT_GOAL := help
+.PHONY: help run test setup setup-dev system-packages messages lint format lock clean
+
+help:
+	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
+	@echo "make test    set up what is missing and run the whole suite (PostgreSQL, Redis, Chromium)"
+	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
+	@echo "make format  ruff format and ruff check --fix"
+	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
+	@echo "make lock    re-lock requirements*.lock from pyproject.toml"
+
+# ---------------------------------------------------------------- setup
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the map files (Leaflet): install Node.js and npm."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# gettext's msgfmt compiles the translations; Chromium runs the browser tests.
+system-packages:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ "$(NEED_CHROMIUM)" = 1 ]; then command -v chromium >/dev/null || missing="$$missing chromium"; fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po | system-packages $(VENV)/.runtime
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+setup: $(VENV)/.runtime node_modules/.installed locale/zh_Hans/LC_MESSAGES/django.mo
+
+setup-dev: setup $(VENV)/.dev
+
+# ---------------------------------------------------------------- the two commands
+
+# SQLite and eager Celery tasks unless DATABASE_URL / REDIS_URL say otherwise.
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "  Hongmei case tracker: http://$(HOST):$(PORT)/"
+	@echo "    public form     http://$(HOST):$(PORT)/"
+	@echo "    staff portal    http://$(HOST):$(PORT)/staff/"
+	@echo "    dashboard       http://$(HOST):$(PORT)/staff/dashboard/"
+	@echo "    joint meetings  http://$(HOST):$(PORT)/staff/meetings/"
+	@echo "    admin           http://$(HOST):$(PORT)/admin/"
+	@echo "  Demo logins (password hongmei-demo): admin, dispatcher, supervisor, inspector,"
+	@echo "    secretary; handlers hangtian, yongzhao, qinbei, property, cityops, market"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: NEED_CHROMIUM = 1
+test: system-packages setup-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- upkeep
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: setup-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: setup-dev
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules \
+	  --ignore=tests --ignore=bench
+
+lock: $(BIN)/python
+	$(PY) -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 --quiet --no-header
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 --quiet --no-header
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

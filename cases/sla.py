@@ -1,0 +1,226 @@
+"""The working-time clock: Asia/Shanghai office hours on Chinese working days.
+
+A working day is a weekday that is not a statutory holiday, or a weekend day declared a
+make-up working day (调休). The exceptions live in CalendarDay rows, loaded from the
+chinese-calendar package for the years it knows and entered by an admin for the next year
+once announced. A year with no rows at all falls back to "weekdays work" and logs a
+warning; admins see it on the admin index (calendar_warnings()).
+"""
+
+import logging
+from bisect import bisect_left, bisect_right
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.memo import ttl_cached
+from cases.models import CalendarDay
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Asia/Shanghai")
+# No deadline is set further than this; the loop below never runs away.
+_MAX_DAYS = 3 * 366
+_warned_years = set()
+
+
+def office_spans():
+    """The office hours of one working day, as (start, end) times, in order."""
+    spans = []
+    for part in settings.HONGMEI_OFFICE_HOURS.split(","):
+        start, end = (time.fromisoformat(t.strip()) for t in part.split("-"))
+        spans.append((start, end))
+    return sorted(spans)
+
+
+def hours_per_day():
+    return sum(
+        (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds() / 3600
+        for s, e in office_spans()
+    )
+
+
+@ttl_cached
+def _calendar():
+    exceptions = dict(CalendarDay.objects.values_list("date", "kind"))
+    return exceptions, frozenset(d.year for d in exceptions)
+
+
+def is_workday(day):
+    exceptions, known_years = _calendar()
+    kind = exceptions.get(day)
+    if kind == CalendarDay.Kind.HOLIDAY:
+        return False
+    if kind == CalendarDay.Kind.WORKDAY:
+        return True
+    if day.year not in known_years and day.year not in _warned_years:
+        _warned_years.add(day.year)
+        log.warning(
+            "No holiday calendar for %s: counting weekdays only. Enter the year's holidays "
+            "and make-up working days in the admin (Calendar days).",
+            day.year,
+        )
+    return day.weekday() < 5
+
+
+def missing_years(years):
+    _, known_years = _calendar()
+    return sorted(set(years) - known_years)
+
+
+def calendar_warnings(today=None):
+    """Messages for admins: the current year, or the next once its deadlines come near
+    (from November on), has no holiday data."""
+    today = today or timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [
+        _(
+            "The working-day calendar has no holidays for %(year)s: deadlines in %(year)s "
+            "count weekdays only until its holidays and make-up working days are entered "
+            "under Calendar days."
+        )
+        % {"year": year}
+        for year in missing_years(years)
+    ]
+
+
+def _spans_on(day):
+    for start, end in office_spans():
+        yield datetime.combine(day, start, TZ), datetime.combine(day, end, TZ)
+
+
+def add_working_hours(start, hours):
+    """The moment `hours` of office time after `start`. Time outside office hours does not
+    count; a start outside them counts from the next opening."""
+    remaining = timedelta(hours=hours)
+    cursor = timezone.localtime(start, TZ)
+    day = cursor.date()
+    for _i in range(_MAX_DAYS):
+        if is_workday(day):
+            for span_start, span_end in _spans_on(day):
+                if cursor >= span_end:
+                    continue
+                begin = max(span_start, cursor)
+                available = span_end - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+                cursor = span_end
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, time.min, TZ)
+    raise ValueError(f"{hours} working hours after {start} is beyond {_MAX_DAYS} days")
+
+
+def working_hours_between(start, end):
+    """Office hours between two moments (negative when end comes first)."""
+    if end < start:
+        return -working_hours_between(end, start)
+    start, end = timezone.localtime(start, TZ), timezone.localtime(end, TZ)
+    total = timedelta()
+    day = start.date()
+    while day <= end.date():
+        if is_workday(day):
+            for span_start, span_end in _spans_on(day):
+                overlap = min(span_end, end) - max(span_start, start)
+                if overlap > timedelta():
+                    total += overlap
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def deadline(start, hours, *, calendar_hours=False):
+    """A limit of `hours` from `start`: calendar hours for urgent cases, else working hours."""
+    if calendar_hours:
+        return start + timedelta(hours=hours)
+    return add_working_hours(start, hours)
+
+
+def hours_left(due, now=None, *, calendar_hours=False):
+    """Time left until `due` in the clock the case runs on (negative once overdue)."""
+    now = now or timezone.now()
+    if calendar_hours:
+        return (due - now).total_seconds() / 3600
+    return working_hours_between(now, due)
+
+
+class Clock:
+    """The working-time clock precomputed over a range of days, for bulk work (generating
+    or re-counting many cases): each question costs a binary search instead of a walk over
+    the days. Answers equal add_working_hours() / working_hours_between() inside the range.
+    """
+
+    def __init__(self, first_day, last_day):
+        self.starts, self.ends, self.before = [], [], []
+        worked = 0.0
+        day = first_day
+        while day <= last_day:
+            if is_workday(day):
+                for begin, end in _spans_on(day):
+                    self.starts.append(begin.timestamp())
+                    self.ends.append(end.timestamp())
+                    self.before.append(worked)
+                    worked += end.timestamp() - begin.timestamp()
+            day += timedelta(days=1)
+        self.total = worked
+        self.first = datetime.combine(first_day, time.min, TZ)
+        self.last = datetime.combine(last_day, time.max, TZ)
+
+    def position(self, moment):
+        """Working seconds from the start of the range until `moment`."""
+        t = moment.timestamp()
+        k = bisect_right(self.starts, t) - 1
+        if k < 0:
+            return 0.0
+        return self.before[k] + min(t, self.ends[k]) - self.starts[k]
+
+    def moment(self, position):
+        """The earliest moment at which `position` working seconds have passed."""
+        k = max(bisect_left(self.before, position) - 1, 0)
+        if position - self.before[k] > self.ends[k] - self.starts[k]:
+            raise ValueError("beyond the clock's range")
+        return datetime.fromtimestamp(self.starts[k] + position - self.before[k], TZ)
+
+    def add(self, start, hours):
+        if hours <= 0:
+            raise ValueError("limits are positive")
+        return self.moment(self.position(start) + hours * 3600)
+
+    def between(self, start, end):
+        return (self.position(end) - self.position(start)) / 3600
+
+    def deadline(self, start, hours, *, calendar_hours=False):
+        if calendar_hours:
+            return start + timedelta(hours=hours)
+        return self.add(start, hours)
+
+
+def load_calendar_from_package():
+    """Copy the chinese-calendar package's exceptions into CalendarDay. Rows an admin
+    entered by hand are left alone. Returns the number of rows created."""
+    import chinese_calendar
+
+    def chinese_name(english):
+        try:
+            return chinese_calendar.Holiday(english).chinese
+        except ValueError:
+            return english
+
+    wanted = {}
+    for day, name in chinese_calendar.holidays.items():
+        if day.weekday() < 5:
+            wanted[day] = (CalendarDay.Kind.HOLIDAY, chinese_name(name))
+    for day, name in chinese_calendar.workdays.items():
+        if day.weekday() >= 5:
+            wanted[day] = (CalendarDay.Kind.WORKDAY, chinese_name(name) + "调休")
+    existing = set(CalendarDay.objects.filter(date__in=wanted).values_list("date", flat=True))
+    rows = [
+        CalendarDay(date=day, kind=kind, name=name, from_package=True)
+        for day, (kind, name) in sorted(wanted.items())
+        if day not in existing
+    ]
+    CalendarDay.objects.bulk_create(rows)
+    _calendar.clear()
+    return len(rows)

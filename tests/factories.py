@@ -1,0 +1,103 @@
+"""Test data made the way the product makes it: through the demo seed's configuration and
+the workflow's own functions."""
+
+from datetime import datetime
+
+from cases import demo, workflow
+from cases.memo import clear_all
+from cases.models import Case, Party, Reporter, State
+from cases.workflow import Actor
+
+# A point inside 航天新苑二村小区 (compound-hangtian-2) on the demo street.
+HANGTIAN_POINT = (31.1785, 121.3955)
+
+_street = None
+
+
+def street():
+    """The demo configuration, created on first use and again after a transactional test
+    has emptied the tables."""
+    global _street
+    if _street is None or not Party.objects.filter(code="rc-hangtian").exists():
+        clear_all()
+        _street = demo.seed_config()
+    return _street
+
+
+def staff(street, username):
+    return Actor.staff(street.users[username])
+
+
+def new_case(
+    street,
+    category="litter",
+    *,
+    point=HANGTIAN_POINT,
+    reporter=True,
+    at=None,
+    route=False,
+    **kwargs,
+):
+    """A freshly filed case (state `reported`), not routed unless asked."""
+    who = Reporter.objects.create(phone="13800138000", email="r@example.com") if reporter else None
+    return workflow.file_case(
+        actor=Actor.anonymous_reporter(),
+        category=street.categories[category],
+        description=kwargs.pop("description", "路边有暴露垃圾"),
+        channel=Case.Channel.WEB,
+        reporter=who,
+        lat=point[0] if point else None,
+        lng=point[1] if point else None,
+        at=at,
+        route=route,
+        **kwargs,
+    )
+
+
+# The path to each state: (action, username or "reporter", inputs).
+def _steps(street):
+    hangtian = street.parties["rc-hangtian"]
+    yongzhao = street.parties["rc-yongzhao"]
+    return {
+        State.DISPATCHED: [
+            ("dispatch", "dispatcher", {"lead_party": hangtian, "co_parties": [yongzhao]})
+        ],
+        State.IN_PROGRESS: [("accept", "hangtian", {})],
+        State.RESOLVED: [("resolve", "hangtian", {"note": "已清理完毕"})],
+        State.CLOSED: [("verify", "inspector", {})],
+    }
+
+
+PATHS = {
+    State.REPORTED: [],
+    State.DISPATCHED: [State.DISPATCHED],
+    State.IN_PROGRESS: [State.DISPATCHED, State.IN_PROGRESS],
+    State.RESOLVED: [State.DISPATCHED, State.IN_PROGRESS, State.RESOLVED],
+    State.CLOSED: [State.DISPATCHED, State.IN_PROGRESS, State.RESOLVED, State.CLOSED],
+}
+
+
+def case_in(street, state, *, at=None, **kwargs):
+    """A case brought to `state` along the usual path: dispatched to 航天新苑居委 with
+    永兆居委 as co-party, accepted, resolved and verified as far as needed."""
+    case = new_case(street, at=at, **kwargs)
+    if state == State.REJECTED:
+        return act(street, case, "reject", "dispatcher", reason="不属于街道管辖", at=at)
+    if state == State.AWAITING_MEETING:
+        return act(street, case, "escalate", "dispatcher", reason="需要联席会议协调", at=at)
+    steps = _steps(street)
+    for target in PATHS[state]:
+        for action, who, inputs in steps[target]:
+            case = act(street, case, action, who, at=at, **inputs)
+    return case
+
+
+def act(street, case, action, who, *, at=None, **inputs):
+    actor = Actor.reporter(case.token) if who == "reporter" else staff(street, who)
+    return workflow.perform(case, action, actor=actor, at=at, **inputs).case
+
+
+def aware(*args):
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -1,0 +1,55 @@
+"""What every case history must satisfy, whoever wrote it (workflow, seed, generator)."""
+
+from itertools import pairwise
+
+from cases.models import Role, State
+from cases.workflow import ACTIONS, REPORTER, SYSTEM
+
+RUNNING = {
+    State.DISPATCHED: "accept_due",
+    State.IN_PROGRESS: "resolve_due",
+    State.RESOLVED: "verify_due",
+}
+
+
+def history_problems(case, events=None):
+    """Sentences describing what is wrong with `case`'s history; empty when consistent."""
+    events = events if events is not None else list(case.events.order_by("created_at", "id"))
+    problems = []
+    moves = [e for e in events if e.to_state]
+    if not moves or moves[0].kind != "file" or moves[0].to_state != State.REPORTED:
+        return [f"{case.number}: history does not start with filing"]
+    for before, after in pairwise(moves):
+        spec = ACTIONS.get(after.kind)
+        if spec is None or spec.target != after.to_state:
+            problems.append(f"{case.number}: {after.kind} cannot lead to {after.to_state}")
+        if after.from_state != before.to_state:
+            problems.append(
+                f"{case.number}: {after.kind} from {after.from_state}, "
+                f"but the case was {before.to_state}"
+            )
+        elif spec and after.from_state not in spec.sources:
+            problems.append(f"{case.number}: {after.kind} is not allowed from {after.from_state}")
+    if case.state != moves[-1].to_state:
+        problems.append(f"{case.number}: state {case.state} but history ends {moves[-1].to_state}")
+    if case.state == State.CLOSED and moves[-1].kind != "verify":
+        problems.append(f"{case.number}: closed without verification")
+    if case.state in RUNNING:
+        due = getattr(case, RUNNING[case.state])
+        if case.lead_party_id is None or due is None or case.resolve_due is None:
+            problems.append(f"{case.number}: {case.state} without lead party or deadlines")
+        if case.due_at != due:
+            problems.append(f"{case.number}: due_at {case.due_at} is not the {RUNNING[case.state]}")
+    elif case.due_at is not None:
+        problems.append(f"{case.number}: a clock runs while {case.state}")
+    for e in events:
+        if e.actor_role == SYSTEM and not e.cause:
+            problems.append(f"{case.number}: system event {e.kind} without a cause")
+        elif e.actor_role in Role.values and e.actor_id is None:
+            problems.append(f"{case.number}: staff event {e.kind} without an actor")
+        elif e.actor_role not in (*Role.values, SYSTEM, REPORTER):
+            problems.append(f"{case.number}: event {e.kind} by unknown role {e.actor_role}")
+    times = [e.created_at for e in events]
+    if times != sorted(times):
+        problems.append(f"{case.number}: events out of time order")
+    return problems

@@ -180,6 +180,62 @@ class CaseAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     inlines = [ShareInline, AttachmentInline, EventInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "state",
+                    "category",
+                    "description",
+                    "answers",
+                    "priority",
+                    "channel",
+                    "external_id",
+                    "duplicate_of",
+                ]
+            },
+        ),
+        (_("Where"), {"fields": ["area", "address", "lat", "lng"]}),
+        (_("Who"), {"fields": ["reporter", "created_by", "lead_party"]}),
+        (
+            _("Deadlines"),
+            {
+                "fields": [
+                    "accept_due",
+                    "contact_due",
+                    "resolve_due",
+                    "verify_due",
+                    "external_due",
+                    "due_at",
+                    "extension_requested_until",
+                ]
+            },
+        ),
+        (
+            _("History"),
+            {
+                "fields": [
+                    "created_at",
+                    "dispatched_at",
+                    "accepted_at",
+                    "contacted_at",
+                    "resolved_at",
+                    "closed_at",
+                    "supervised_at",
+                    "disputed_at",
+                    "rework_count",
+                    "return_count",
+                    "reopen_count",
+                    "satisfaction",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
 
 
 @admin.register(Event)

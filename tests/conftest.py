@@ -38,3 +38,67 @@ def file_case(street):
         return factories.case_in(street, state, category=category, **kwargs)
 
     return make
+
+
+# ---------------------------------------------------------------------------- browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(chromium, options):
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    """A new phone-sized page (360 × 740) with its own cookies."""
+    yield from _page(chromium, PHONE)
+
+
+@pytest.fixture
+def desktop(chromium):
+    """A new desktop-sized page with its own cookies."""
+    yield from _page(chromium, DESKTOP)
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """sign_in(page, username): sign a demo account in through the staff sign-in page."""
+
+    def go(page, username, password="hongmei-demo"):
+        page.goto(f"{live_server.url}/staff/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    return go

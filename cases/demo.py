@@ -511,7 +511,8 @@ def _evidence_photo(rng):
     return Photo(data=out.getvalue(), width=320, height=240)
 
 
-def _random_point(rng, area):
+def random_point_in(rng, area):
+    """A random (lat, lng) inside a demo area's rectangular outline."""
     (west, south), _, (east, north), *_ = area.boundary["coordinates"][0]
     return rng.uniform(south, north), rng.uniform(west, east)
 
@@ -570,7 +571,7 @@ def seed_cases(count, parties, areas, categories, users, now=None, rng_seed=2026
     for i in range(count):
         category = rng.choices(leafs, weights)[0]
         area = rng.choice(places)
-        lat, lng = _random_point(rng, area)
+        lat, lng = random_point_in(rng, area)
         text = rng.choice(DESCRIPTIONS[category.code]).format(shop=rng.choice(SHOPS))
         answers = (
             {"shop_name": rng.choice(SHOPS)}

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases import sla
+from cases.demo import random_point_in
 from cases.models import Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
 
@@ -222,8 +223,7 @@ class Generator:
 
     def _point(self):
         area = self.rng.choice(self.areas)
-        (west, south), _, (east, north), *_ = area.boundary["coordinates"][0]
-        return area.id, self.rng.uniform(south, north), self.rng.uniform(west, east)
+        return area.id, *random_point_in(self.rng, area)
 
     def filing_times(self):
         """When the cases were filed, oldest first, so numbers follow time."""

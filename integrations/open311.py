@@ -51,8 +51,8 @@ ITEM_TAGS = {
     "formats": "format",
 }
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)", re.ASCII)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.ASCII)
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
@@ -96,6 +96,7 @@ def to_xml(root, data):
     lists repeat their item element, booleans are true/false, None is an empty element."""
     element = ElementTree.Element(root)
     _fill(element, root, data)
+    ElementTree.indent(element)
     body = ElementTree.tostring(element, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body
 

@@ -59,7 +59,7 @@ def test_each_key_is_limited_to_its_requests_per_minute(client, street):
     key, secret = keys.create_key(
         name="Busy app", channel=Case.Channel.OPEN311, requests_per_minute=2
     )
-    other, other_secret = keys.create_key(name="Calm app", channel=Case.Channel.OPEN311)
+    _other, other_secret = keys.create_key(name="Calm app", channel=Case.Channel.OPEN311)
     assert post(client, secret).status_code == 201
     assert post(client, secret).status_code == 201
     refused = post(client, secret)

@@ -136,6 +136,8 @@ def _columns(cells):
 
 
 def _csv_rows(raw):
+    if b"\x00" in raw:
+        raise ImportFileError(_("This is not a CSV or Excel (.xlsx) file."))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -144,8 +146,6 @@ def _csv_rows(raw):
             continue
     else:
         raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
-    if "\x00" in text:
-        raise ImportFileError(_("This is not a CSV or Excel (.xlsx) file."))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return [(reader.line_num, row) for row in reader]

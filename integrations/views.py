@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render as render_page
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from cases import access
@@ -121,8 +121,8 @@ def not_found(request, fmt="xml", **kwargs):
 
 class HotlineImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("Work-order file (CSV or Excel .xlsx)"),
-        help_text=_lazy("At most 2000 work orders and 5 MB per file."),
+        label=gettext_lazy("Work-order file (CSV or Excel .xlsx)"),
+        help_text=gettext_lazy("At most 2000 work orders and 5 MB per file."),
     )
 
     def clean_file(self):

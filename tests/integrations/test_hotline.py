@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
+from django.utils import translation
 
 from cases.models import Case, Event, Reporter, State
 from cases.workflow import Actor
@@ -15,8 +16,15 @@ from tests import factories
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 HEAD = ["工单编号", "受理时间", "问题类别", "地址", "问题描述", "来电人", "联系电话", "办结时限"]
-GOOD = ["A-1", "2026-11-20 09:12", "暴露垃圾/道路不洁", "虹梅路2000号", "垃圾", "张先生", "13800000001",
-        "2026-11-22 18:00"]  # fmt: skip
+GOOD = ["A-1", "2026-11-20 09:12", "暴露垃圾/道路不洁", "虹梅路2000号", "垃圾", "张先生",
+        "13800000001", "2026-11-22 18:00"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reasons are checked in English, the language they are written in."""
+    with translation.override("en"):
+        yield
 
 
 def csv_file(rows, name="orders.csv", encoding="utf-8-sig"):
@@ -202,7 +210,7 @@ def test_the_page_imports_a_file_and_lists_the_outcome(client, street):
     page = response.content.decode()
     number = result.created[0][1]
     assert f'href="/staff/cases/{number}/"' in page
-    assert "受理时间 “bad”" in page
+    assert "受理时间“bad”不是日期时间" in page
 
 
 def test_the_page_refuses_other_file_types_next_to_the_field(client, street):

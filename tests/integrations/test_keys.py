@@ -4,11 +4,20 @@ import hashlib
 import json
 import re
 
+import pytest
+from django.test import Client
 from django.utils import timezone
 
 from cases import demo
 from cases.models import ApiKey, Case
 from integrations import keys
+
+
+@pytest.fixture
+def client():
+    """A client whose Accept-Language asks for English, the language the messages are
+    written in (Chinese, the default, is checked by tests/test_i18n.py)."""
+    return Client(headers={"Accept-Language": "en"})
 
 
 def post(client, secret, **data):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from cases.models import ApiKey, Case, Event, Reporter, State
@@ -43,6 +44,13 @@ SERVICE_FIELDS = {
     "group",
 }
 W3 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$"
+
+
+@pytest.fixture
+def client():
+    """A client whose Accept-Language asks for English, the language the messages are
+    written in (Chinese, the default, is checked by tests/test_i18n.py)."""
+    return Client(headers={"Accept-Language": "en"})
 
 
 def parse_xml(content):
@@ -109,18 +117,22 @@ def test_services_are_the_active_sub_categories_with_string_codes(client, street
         assert isinstance(service["metadata"], bool)
         assert service["type"] == "realtime"
     signboard = next(s for s in data if s["service_code"] == "signboard")
-    assert signboard["service_name"] == "店招店牌"
-    assert signboard["group"] == "宣传广告"
+    assert signboard["service_name"] == "Shop signboard"
+    assert signboard["group"] == "Advertising and signs"
     assert signboard["metadata"] is True
     litter = next(s for s in data if s["service_code"] == "litter")
     assert litter["metadata"] is False
 
 
-def test_services_speak_english_when_asked(client, street):
-    response = client.get(f"{BASE}/services.json", HTTP_ACCEPT_LANGUAGE="en")
+def test_open311_speaks_chinese_by_default(street):
+    response = Client().get(f"{BASE}/services.json")
     signboard = next(s for s in json.loads(response.content) if s["service_code"] == "signboard")
-    assert signboard["service_name"] == "Shop signboard"
-    assert signboard["group"] == "Advertising and signs"
+    assert signboard["service_name"] == "店招店牌"
+    assert signboard["group"] == "宣传广告"
+    definition = json.loads(Client().get(f"{BASE}/services/cooking-fumes.json").content)
+    assert definition["attributes"][0]["description"] == "店铺名称"
+    error = json.loads(Client().get(f"{BASE}/services/x.json").content)
+    assert error == [{"code": 404, "description": "没有编码为“x”的服务。"}]
 
 
 def test_services_xml_repeats_service_elements_with_true_false(client, street):
@@ -151,12 +163,12 @@ def test_service_definition_maps_questions_to_attributes(client, street):
         "required": True,
         "datatype_description": None,
         "order": 1,
-        "description": "店铺名称",
+        "description": "Shop name",
     }
     assert time_of_day["datatype"] == "singlevaluelist"
     assert time_of_day["required"] is False
     assert time_of_day["order"] == 2
-    assert time_of_day["values"][0] == {"key": "morning", "name": "早上"}
+    assert time_of_day["values"][0] == {"key": "morning", "name": "Morning"}
 
 
 def test_service_definition_xml_nests_attributes_and_values(client, street):
@@ -194,7 +206,7 @@ def test_requests_list_cases_with_the_spec_fields_and_no_personal_data(client, s
     assert data["status"] == "open"
     assert data["detailed_status"] == "in_progress"
     assert data["service_code"] == "litter"
-    assert data["agency_responsible"] == "航天新苑居委会"
+    assert data["agency_responsible"] == "Hangtian Xinyuan Residents' Committee"
     assert data["description"] == "垃圾很多，请联系138****5678或***@***"
     assert data["lat"] == pytest.approx(31.1785) and data["long"] == pytest.approx(121.3955)
     assert data["address_id"] == "compound-hangtian-2"
@@ -391,7 +403,7 @@ def test_post_files_a_routed_case_with_the_keys_channel(client, street):
     # The demo rule sends cooking fumes to market supervision at once.
     assert case.state == State.DISPATCHED
     assert case.lead_party == street.parties["market"]
-    assert answer["service_notice"] == "Sent to 虹梅市场监管所."
+    assert answer["service_notice"] == "Sent to Hongmei Market Supervision Office."
     assert (case.reporter.name, case.reporter.phone, case.reporter.email) == (
         "张三",
         "13900000000",

@@ -489,6 +489,8 @@ class Case(models.Model):
         _("media link"),
         max_length=500,
         blank=True,
+        default="",
+        db_default="",  # bulk loads (cases/synthetic.py) COPY rows without this column
         help_text=_("A link to a photo or video given by the client system; never fetched."),
     )
     area = models.ForeignKey(

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from cases import sla, workflow
 from cases.images import Photo
 from cases.models import (
+    ApiKey,
     Area,
     Case,
     Category,
@@ -32,6 +33,7 @@ from cases.models import (
 from cases.workflow import Actor
 
 DEMO_PASSWORD = "hongmei-demo"  # noqa: S105 - the published demo password, seed only
+DEMO_API_KEY = "hongmei-demo-key"  # the published demo API key; only its hash is stored
 K = Party.Kind
 
 # code, name, English name, kind, invented for the demo
@@ -707,7 +709,20 @@ def seed_config():
         categories = seed_categories()
         seed_rules(parties, areas, categories)
         users = seed_accounts(parties)
+        seed_api_key()
     return Street(parties, areas, categories, users)
+
+
+def seed_api_key():
+    """The demo client system's key (an Open311 client such as a mini-program)."""
+    from integrations import keys
+
+    key = ApiKey.objects.filter(prefix=DEMO_API_KEY[: keys.PREFIX_LENGTH]).first()
+    if key is None:
+        key, _ = keys.create_key(
+            name="Demo mini-program", channel=Case.Channel.OPEN311, secret=DEMO_API_KEY
+        )
+    return key
 
 
 def seed(case_count=300):

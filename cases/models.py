@@ -381,11 +381,21 @@ class Sequence(models.Model):
         return f"{self.name}={self.value}"
 
 
+def _case_channels():
+    return Case.Channel.choices
+
+
 class ApiKey(models.Model):
-    """A client system's key (the 12345 link, a mini-program). Only a hash is stored."""
+    """A client system's key (the 12345 link, a mini-program). Only a hash is stored;
+    the secret is shown once, when the key is made (integrations.keys)."""
 
     name = models.CharField(_("name"), max_length=100)
-    channel = models.CharField(_("channel"), max_length=20)
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=_case_channels,
+        help_text=_("Cases filed with this key are recorded as coming from this channel."),
+    )
     prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
     key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -396,9 +406,14 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
+        ordering = ["name"]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
 
 
 class CaseQuerySet(models.QuerySet):
@@ -470,6 +485,14 @@ class Case(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    media_url = models.URLField(
+        _("media link"),
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",  # bulk loads (cases/synthetic.py) COPY rows without this column
+        help_text=_("A link to a photo or video given by the client system; never fetched."),
+    )
     area = models.ForeignKey(
         Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT
     )

@@ -51,7 +51,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cases",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +187,43 @@ HONGMEI_CASE_PREFIX = env("HONGMEI_CASE_PREFIX", "HM")
 # Map tiles for deployments that have a tile server; empty: outlines only.
 HONGMEI_TILE_URL = env("HONGMEI_TILE_URL")
 HONGMEI_MAP_CENTER = (31.168, 121.398)
+
+# Open311 GeoReport v2 (integrations/open311.py). The changeset tells clients when to
+# refresh cached service definitions: bump it when categories or their questions change.
+HONGMEI_OPEN311_JURISDICTION = env("HONGMEI_OPEN311_JURISDICTION", "hongmei.xuhui.gov.cn")
+HONGMEI_OPEN311_CHANGESET = env("HONGMEI_OPEN311_CHANGESET", "2026-11-25 00:00")
+HONGMEI_OPEN311_ENDPOINT_TYPE = env("HONGMEI_OPEN311_ENDPOINT_TYPE", "production")
+
+# The staff REST API (integrations/api.py): token or session, throttled per user.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "30/minute"),
+        "user": env("API_THROTTLE_USER", "600/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hongmei case tracker — staff API",
+    "DESCRIPTION": "Cases in the caller's scope, workflow actions, and the street's "
+    "configuration. See docs/integrations.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # The docs page loads Swagger UI from the installed package, never a CDN. (Redoc is
+    # left out: its page template fetches web fonts from Google.)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"SatisfactionEnum": "cases.models.Case.Satisfaction"},
+}
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

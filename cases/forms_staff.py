@@ -191,7 +191,7 @@ class BulkForm(forms.Form):
         label=_("With the selected cases"),
         choices=[(DISPATCH, _("Dispatch to one party")), (REJECT, _("Reject"))],
     )
-    numbers = forms.MultipleChoiceField(required=False)  # choices set per request
+    numbers = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     lead_party = forms.ChoiceField(label=_("Lead party"), required=False)
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
@@ -203,7 +203,7 @@ class BulkForm(forms.Form):
         self.fields["lead_party"].choices = [("", "—"), *source.party_choices()]
 
     def clean_numbers(self):
-        numbers = [n.strip().upper() for n in self.data.getlist("numbers") if n.strip()]
+        numbers = [n.strip().upper() for n in self.cleaned_data.get("numbers") or [] if n.strip()]
         if not numbers:
             raise forms.ValidationError(_("Select at least one case."))
         if len(numbers) > 100:

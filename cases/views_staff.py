@@ -133,7 +133,7 @@ EXPORT_FIELDS = [
 def _export_header():
     labels = {
         "case number": _("Case number"),
-        "filed": _("Filed"),
+        "filed": _("Filed at"),
         "category": _("Category"),
         "state": _("State"),
         "area": _("Area"),

@@ -152,7 +152,8 @@ def test_action_page_works_as_a_link_of_its_own(client, street):
 
 def test_timeline_and_deadlines_are_shown(client, street):
     case = factories.case_in(street, State.IN_PROGRESS)
-    html = signed_in(client, street, "hangtian").get(f"/staff/cases/{case.number}/").content.decode()
+    page = signed_in(client, street, "hangtian").get(f"/staff/cases/{case.number}/")
+    html = page.content.decode()
     for kind in ("file", "dispatch", "accept"):
         assert f'data-kind="{kind}"' in html
     assert "工作小时" in html

@@ -45,8 +45,9 @@ def test_password_change(client, street):
         },
     )
     assert response.status_code == 302 and response.url == "/staff/password/done/"
-    street.users["hangtian"].refresh_from_db()
-    assert street.users["hangtian"].check_password("a-new-long-passphrase-2026")
+    # A fresh copy: the street's cached user objects must keep the demo password.
+    user = type(street.users["hangtian"]).objects.get(username="hangtian")
+    assert user.check_password("a-new-long-passphrase-2026")
 
 
 def test_staff_session_lasts_one_working_day():

@@ -596,6 +596,9 @@ class Case(models.Model):
                 condition=Q(state__in=OPEN_STATES),
             ),
             models.Index(
+                fields=["due_at", "id"], name="case_open_due", condition=Q(state__in=OPEN_STATES)
+            ),
+            models.Index(
                 fields=["supervised_at", "id"],
                 name="case_supervised_open",
                 condition=Q(supervised_at__isnull=False, state__in=OPEN_STATES),

@@ -34,9 +34,10 @@ def pages(user):
     second.force_login(user)
     first_list = second.get("/staff/cases/")
     after = first_list.context["page"].next_cursor
+    overdue = "overdue" if user.username == "dispatcher" else "our_overdue"
     return [
         ("queue", "/staff/"),
-        ("queue: overdue tab", "/staff/?tab=overdue" if user.username == "dispatcher" else "/staff/?tab=our_overdue"),
+        ("queue: overdue tab", f"/staff/?tab={overdue}"),
         ("list", "/staff/cases/"),
         ("list, page 2", f"/staff/cases/?after={after}"),
         ("list, open, deadline first", "/staff/cases/?state=open&sort=due"),

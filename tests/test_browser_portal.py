@@ -82,3 +82,17 @@ def test_handler_of_another_party_gets_404(desktop, live_server, sign_in):
     sign_in(page, "qinbei")
     response = page.goto(f"{live_server.url}/staff/cases/{case.number}/")
     assert response.status == 404
+
+
+def test_map_shows_the_filtered_cases(desktop, live_server, sign_in):
+    street = factories.street()
+    for _ in range(3):
+        factories.new_case(street)
+    page = desktop
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, "dispatcher")
+    page.goto(f"{live_server.url}/staff/cases/map/?state=open")
+    expect(page.locator("#map-status")).to_have_text("3 案件")
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible()
+    assert errors == []

@@ -7,7 +7,7 @@
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var outlines = JSON.parse(document.getElementById("map-outlines").textContent);
   var status = document.getElementById("map-status");
-  var map = L.map(element, { preferCanvas: true }).setView(config.center, 14);
+  var map = L.map(element, { preferCanvas: true, maxZoom: 19 }).setView(config.center, 14);
   if (config.tiles) L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
   var areas = L.geoJSON(outlines, {
     style: function (f) { return { color: f.properties.depth ? "#1f5fae" : "#b3261e", weight: f.properties.depth ? 1 : 2, fillOpacity: 0.04 }; },

@@ -45,7 +45,10 @@ def rows(queryset):
 
 def _table_context(request, page):
     now = timezone.now()
-    can_bulk = Role.DISPATCHER in roles_of(request.user)
+    # Bulk dispatch and reject apply to new cases: offered where the page shows some.
+    can_bulk = Role.DISPATCHER in roles_of(request.user) and any(
+        case.state == State.REPORTED for case in page.items
+    )
     return {
         "page": page,
         "now": now,

@@ -59,6 +59,12 @@ def test_search_text_is_never_read_as_query_syntax(street, cases):
         list(search.matching(Case.objects.all(), query))
 
 
+def test_without_postgresql_search_falls_back_to_substrings(street, cases, monkeypatch):
+    monkeypatch.setattr(search, "uses_postgres", lambda: False)
+    found = search.matching(Case.objects.all(), "油烟直排")
+    assert [c.number for c in found] == [cases["fumes"].number]
+
+
 def test_tokens_hold_words_and_character_pairs():
     words = search.tokens("油烟机噪声扰民")
     assert {"油烟", "油烟机", "噪声", "扰民", "烟机", "声扰"} <= set(words)
@@ -91,7 +97,9 @@ def test_overdue_and_due_soon_filters(client, street):
 
 
 def test_keyset_pages_walk_every_case_once_in_order(client, street):
-    made = [factories.new_case(street) for _ in range(5)]
+    # New cases have no deadline (NULL due_at, sorted last), dispatched ones have one.
+    made = [factories.new_case(street) for _ in range(3)]
+    made += [factories.case_in(street, State.DISPATCHED) for _ in range(3)]
     signed_in(client, street, "dispatcher")
     for sort in ("newest", "oldest", "due"):
         seen, url = [], f"/staff/cases/?sort={sort}&size=2"

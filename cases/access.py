@@ -8,9 +8,11 @@
 
 from functools import wraps
 
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from cases.models import STREET_WIDE_ROLES, Case, Role, _active_memberships
 from cases.workflow import Actor
@@ -59,3 +61,21 @@ def case_for(request, number, queryset=None):
 
 def actor(request):
     return Actor.staff(request.user)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for sign-ins that come with a request (the sign-in page,
+    the API). Calls without one (Django's test client login, management commands) have
+    no address to lock out and pass to the next backend unchecked."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: a page in the reader's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)

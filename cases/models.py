@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -581,6 +582,10 @@ class Case(models.Model):
     satisfaction = models.CharField(
         _("satisfaction"), max_length=15, choices=Satisfaction.choices, blank=True
     )
+    # Words of the description and address (jieba, cases/search.py), PostgreSQL only; its
+    # GIN index and the trigram index on description are made in the migration, since
+    # SQLite (make run) cannot build them.
+    search = SearchVectorField(null=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -606,6 +611,26 @@ class Case(models.Model):
             models.Index(fields=["category", "lat", "lng"], name="case_category_point"),
             models.Index(fields=["area", "state"], name="case_area_state"),
             models.Index(fields=["closed_at"], name="case_closed"),
+            # Portal queues (cases/queues.py): open cases newest first, supervised and
+            # disputed cases; each a small partial index.
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_open_created",
+                condition=Q(state__in=OPEN_STATES),
+            ),
+            models.Index(
+                fields=["due_at", "id"], name="case_open_due", condition=Q(state__in=OPEN_STATES)
+            ),
+            models.Index(
+                fields=["supervised_at", "id"],
+                name="case_supervised_open",
+                condition=Q(supervised_at__isnull=False, state__in=OPEN_STATES),
+            ),
+            models.Index(
+                fields=["disputed_at", "id"],
+                name="case_disputed",
+                condition=Q(disputed_at__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -759,3 +784,26 @@ class Attachment(models.Model):
 
 # Reopening is open to a dissatisfied reporter for this long after closure.
 REOPEN_WINDOW = timedelta(days=7)
+
+
+class SavedFilter(models.Model):
+    """A staff user's named case-list filter: the list page's query string."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=1000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique")]
+
+    def __str__(self):
+        return self.name

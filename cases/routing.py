@@ -44,6 +44,11 @@ def area_by_id(area_id):
     return _areas().get(area_id)
 
 
+def all_areas():
+    """Every area (cached), for pickers and area filters."""
+    return list(_areas().values())
+
+
 def area_for_point(lat, lng):
     """The deepest area containing (lat, lng), or None when the point is outside them all."""
     point = Point(lng, lat)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases import sla
+from cases import search, sla
 from cases.demo import random_point_in
 from cases.models import Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
@@ -55,6 +55,7 @@ CASE_COLUMNS = [
     "reopen_count",
     "satisfaction",
     "created_by_id",
+    "search",
 ]
 EVENT_COLUMNS = [
     "case_id",
@@ -198,6 +199,7 @@ class Generator:
     def __init__(self, count, days, seed):
         self.count, self.days = count, days
         self.rng = random.Random(seed)
+        self._vectors = {}
         self.now = timezone.now()
         self.categories = list(Category.objects.filter(parent__isnull=False, is_active=True))
         if not self.categories:
@@ -221,6 +223,12 @@ class Generator:
         start = timezone.localdate() - timedelta(days=days + 1)
         self.clock = sla.Clock(start, timezone.localdate() + timedelta(days=400))
 
+    def _search(self, text):
+        """The tsvector of a description, as COPY reads it (the texts repeat: cut once)."""
+        if text not in self._vectors:
+            self._vectors[text] = search.tsvector_literal(search.tokens(text))
+        return self._vectors[text]
+
     def _point(self):
         area = self.rng.choice(self.areas)
         return area.id, *random_point_in(self.rng, area)
@@ -238,11 +246,12 @@ class Generator:
         rng, now = self.rng, self.now
         category = rng.choice(self.categories)
         area_id, lat, lng = self._point()
+        text = rng.choice(TEXTS)
         row = dict(
             number=None,
             token=secrets.token_urlsafe(24),
             category_id=category.id,
-            description=rng.choice(TEXTS),
+            description=text,
             answers={},
             lat=lat,
             lng=lng,
@@ -271,6 +280,7 @@ class Generator:
             reopen_count=0,
             satisfaction="",
             created_by_id=None,
+            search=self._search(text),
         )
         sim = _Sim(category, created, now, self.clock, rng, row)
         sim.events.append(
@@ -421,6 +431,7 @@ def _write_orm(generator, times, numbers):
     for created in times:
         row, events = generator.simulate(created)
         row["number"] = numbers.take(created)
+        row["search"] = None  # a tsvector exists on PostgreSQL only
         case = Case.objects.create(**row)
         Event.objects.bulk_create(
             Event(case=case, **dict(zip(EVENT_COLUMNS[1:], event, strict=True))) for event in events

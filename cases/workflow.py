@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import routing, sla
+from cases import routing, search, sla
 from cases.models import (
     OPEN_STATES,
     REOPEN_WINDOW,
@@ -787,6 +787,7 @@ def file_case(
                 created_at=at,
                 updated_at=at,
             )
+            search.index_case(case)
             event = _record(
                 case,
                 "file",

@@ -1,0 +1,45 @@
+"""The staff portal's addresses (docs/portal.md). The names staff:home, staff:case_list,
+staff:case_detail and staff:case_action are a contract other parts link to."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from cases import views_staff, views_staff_case
+from cases.access import staff_required
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views_staff.home, name="home"),
+    path("cases/", views_staff.case_list, name="case_list"),
+    path("cases/export.csv", views_staff.export_csv, name="case_export"),
+    path("cases/map/", views_staff.case_map, name="case_map"),
+    path("cases/map/data/", views_staff.case_map_data, name="case_map_data"),
+    path("cases/bulk/", views_staff.bulk, name="bulk"),
+    path("cases/new/", views_staff_case.file_patrol_case, name="file_case"),
+    path("filters/", views_staff.save_filter, name="save_filter"),
+    path("filters/<int:pk>/delete/", views_staff.delete_filter, name="delete_filter"),
+    path("cases/<str:number>/", views_staff_case.case_detail, name="case_detail"),
+    path(
+        "cases/<str:number>/actions/<str:action>/",
+        views_staff_case.case_action,
+        name="case_action",
+    ),
+    path(
+        "cases/<str:number>/photos/<int:pk>/",
+        views_staff_case.case_photo,
+        name="case_photo",
+    ),
+    path(
+        "password/",
+        staff_required(
+            auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("staff:password_done"))
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        staff_required(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_done",
+    ),
+]

@@ -24,6 +24,9 @@ OUTSIDE = _(
 NO_PLACE = _("Show where it is: tap the map, use your location, or choose a compound or road.")
 EXPIRED = _("This form has expired. Please press send again.")
 SPAM = _("Your report could not be sent.")
+BAD_PHONE = _(
+    "Enter a mainland China mobile number: 11 digits starting with 1, such as 13812345678."
+)
 
 
 class PhotoInput(forms.FileInput):
@@ -256,11 +259,7 @@ class ReportForm(WhereForm):
             if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
                 digits = digits[len(prefix) :]
         if digits and not PHONE_PATTERN.fullmatch(digits):
-            raise ValidationError(
-                _(
-                    "Enter a mainland China mobile number: 11 digits starting with 1, such as 13812345678."
-                )
-            )
+            raise ValidationError(BAD_PHONE)
         return digits
 
     def clean_name(self):

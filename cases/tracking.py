@@ -123,11 +123,7 @@ class Entry:
 
 def timeline(case):
     """The public history of `case`, oldest first, in two queries."""
-    events = list(
-        case.events.filter(kind__in=workflow.PUBLIC_EVENTS)
-        .order_by("created_at", "id")
-        .only("kind", "created_at", "note", "data", "actor_role", "actor_party")
-    )
+    events = list(case.events.filter(kind__in=workflow.PUBLIC_EVENTS).order_by("created_at", "id"))
     party_ids = {e.actor_party_id for e in events if e.actor_party_id}
     party_ids |= {e.data.get("lead_party") for e in events if e.data.get("lead_party")}
     parties = Party.objects.in_bulk(party_ids) if party_ids else {}

@@ -212,3 +212,25 @@ def test_the_form_works_without_javascript(chromium, live_server):
         assert (case.area.code, case.lead_party.code) == ("road-hongmei-hangtian", "cityops")
     finally:
         context.close()
+
+
+def test_a_big_photo_travels_scaled_down(phone, live_server, tmp_path):
+    factories.street()
+    noise = Image.effect_noise((4000, 3000), 80).convert("RGB")
+    big = tmp_path / "IMG_BIG.jpg"
+    noise.save(big, "JPEG", quality=95)
+    size = big.stat().st_size
+    assert size > 3_000_000
+    page = phone
+    page.goto(f"{live_server.url}/")
+    choose(page, "litter")
+    page.fill("#id_description", "大照片")
+    page.set_input_files("#id_photos", str(big))
+    tap_map(page)
+    expect(page.locator("#where .place")).to_be_visible()
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/")) as sent:
+        page.click("#send")
+    expect(page.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    assert sent.value.sizes()["requestBodySize"] < size / 2
+    attachment = Case.objects.get().attachments.get()
+    assert (attachment.width, attachment.height) == (2560, 1920)

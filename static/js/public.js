@@ -95,6 +95,35 @@
     });
   }
 
+  // A big JPEG, PNG or WebP is scaled down to the size the server keeps (2560 px) before it
+  // travels: a weak connection carries a few hundred kilobytes instead of several megabytes.
+  // The server sniffs and re-encodes whatever arrives; anything this cannot draw (HEIC in
+  // most browsers) goes as it is.
+  var keptSide = 2560;
+  function shrink(file) {
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || file.size < 1500000) {
+      return Promise.resolve(file);
+    }
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () {
+        var scale = Math.min(1, keptSide / Math.max(img.naturalWidth, img.naturalHeight));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.naturalWidth * scale);
+        canvas.height = Math.round(img.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          URL.revokeObjectURL(url);
+          if (!blob || blob.size >= file.size) return resolve(file);
+          resolve(new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" }));
+        }, "image/jpeg", 0.85);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };
+      img.src = url;
+    });
+  }
+
   // ------------------------------------------------------------------ where
 
   var lat = form.elements.lat;
@@ -241,13 +270,15 @@
     var data = new FormData(form);
     data.delete("photos");
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    if (!(submitter && submitter.name === "follow")) {
-      photos.forEach(function (file) { data.append("photos", file, file.name); });
-    }
+    var following = submitter && submitter.name === "follow";
     send.disabled = true;
     send.textContent = send.dataset.sending;
     sendStatus.textContent = "";
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    Promise.all(following ? [] : photos.map(shrink))
+      .then(function (files) {
+        files.forEach(function (file) { data.append("photos", file, file.name); });
+        return fetch(form.action, { method: "POST", body: data, credentials: "same-origin" });
+      })
       .then(function (response) {
         if (response.redirected) {
           window.location.assign(response.url);

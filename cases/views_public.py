@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import intake, ratelimit, routing, tracking, workflow
 from cases.forms_public import EXPIRED, REPORTER_ACTION_FORMS, ReportForm, WhereForm
@@ -156,7 +156,7 @@ def track(request, token):
     return _track_page(request, tracked)
 
 
-def _track_page(request, tracked, bound=None, status=200):
+def _track_page(request, tracked, bound=None):
     case = tracked.case
     forms = {
         name: bound if bound is not None and bound.action == name else REPORTER_ACTION_FORMS[name]()
@@ -177,13 +177,16 @@ def _track_page(request, tracked, bound=None, status=200):
             "after": after,
             "forms": forms,
         },
-        status=status,
     )
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def track_action(request, token, action):
+    # Status codes of 400 and up are logged with the path; a valid token must not be, so a
+    # refused action answers 200, and a stray GET (back, refresh) goes to the page.
+    if request.method == "GET":
+        return redirect("track", token)
     tracked = tracking.find(token)
     if tracked is None or action not in REPORTER_ACTION_FORMS:
         return _not_found(request)
@@ -200,4 +203,4 @@ def track_action(request, token, action):
         else:
             messages.success(request, DONE[action])
             return redirect("track", token)
-    return _track_page(request, tracked, bound=form, status=400)
+    return _track_page(request, tracked, bound=form)

@@ -184,7 +184,7 @@ def test_the_reporter_disputes_the_fix_with_a_reason(client, street):
 def test_a_dispute_without_a_reason_gets_the_workflows_answer_next_to_the_field(client, street):
     case = case_in(street, State.RESOLVED)
     response = client.post(f"/t/{case.token}/dispute/", {"reason": "  "}, **ENGLISH)
-    assert response.status_code == 400
+    assert response.status_code == 200  # not 400: the path, with its token, would be logged
     form = response.context["forms"]["dispute"]
     assert form.errors["reason"] == ["Please give a reason."]
     assert "Please give a reason." in response.content.decode()
@@ -211,7 +211,7 @@ def test_the_reporter_rates_a_closed_case_and_reopens_it_when_dissatisfied(clien
 def test_a_rating_needs_a_choice(client, street):
     case = case_in(street, State.CLOSED)
     response = client.post(f"/t/{case.token}/rate/", {"note": "还行"}, **ENGLISH)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert response.context["forms"]["rate"].errors["rating"] == ["Choose a rating."]
     assert "还行" in response.content.decode()  # what was typed is kept
 
@@ -227,11 +227,11 @@ def test_reopening_is_not_offered_more_than_seven_days_after_closing(client, str
     assert "only within 7 days of closing" in html
 
 
-def test_unknown_actions_are_not_found_and_actions_take_only_posts(client, street):
+def test_unknown_actions_are_not_found_and_a_get_goes_back_to_the_page(client, street):
     case = case_in(street, State.RESOLVED)
     assert client.post(f"/t/{case.token}/accept/").status_code == 404
     assert client.post(f"/t/{case.token}/rework/", {"reason": "x"}).status_code == 404
-    assert client.get(f"/t/{case.token}/verify/").status_code == 405
+    assert client.get(f"/t/{case.token}/verify/")["Location"] == f"/t/{case.token}/"
     assert Case.objects.get(pk=case.pk).state == State.RESOLVED
 
 

@@ -12,18 +12,20 @@ import math
 import re
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
 
-from cases import workflow
+from cases import ratelimit, workflow
 from cases.memo import ttl_cached
-from cases.models import Area, Case, Reporter, Submission
+from cases.models import Area, Case, Submission
 
 NEARBY_METRES = 100
 NEARBY_LIMIT = 5
 # Candidates read from the bounding box before the exact distance is checked.
 NEARBY_CANDIDATES = 50
 METRES_PER_DEGREE = 111_320
+DAY = 86400
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 SELECTABLE_KINDS = (Area.Kind.COMPOUND, Area.Kind.ROAD)
 
@@ -123,8 +125,8 @@ def area_outlines():
 def file_report(*, key, reporter, category, description, answers, lat, lng, area, address, photos):
     """File the case of one send of the public form, once per `key`. `reporter` is an
     unsaved Reporter (personal data stays there, never in an event); `photos` are cleaned
-    (cases.images). Returns (submission, created). Raises WorkflowError, storing nothing,
-    when the workflow refuses the case."""
+    (cases.images). Returns the Submission. Raises WorkflowError, storing nothing, when the
+    workflow refuses the case."""
 
     def make(submission):
         reporter.language = get_language() or reporter.language
@@ -144,27 +146,27 @@ def file_report(*, key, reporter, category, description, answers, lat, lng, area
             route=True,
         )
 
-    return _once(key, make)
+    return _once(key, reporter, make)
 
 
 def follow_case(*, key, reporter, case):
     """Make the sender a follower of the open case `case` instead of filing a new one, once
-    per `key`. Returns (submission, created)."""
+    per `key`. Returns the Submission."""
 
     def make(submission):
         reporter.language = get_language() or reporter.language
         reporter.save()
         submission.follower = workflow.follow(case, reporter)
 
-    return _once(key, make)
+    return _once(key, reporter, make)
 
 
-def _once(key, make):
+def _once(key, reporter, make):
     if not is_key(key):
         raise ValueError("not an idempotency key")
     existing = submission_for(key)
     if existing is not None:
-        return existing, False
+        return existing
     stored = []
     try:
         with transaction.atomic():
@@ -173,7 +175,7 @@ def _once(key, make):
                     submission = Submission.objects.create(key=key)
             except IntegrityError:
                 # A concurrent send with this key committed first: show its result.
-                return submission_for(key), False
+                return submission_for(key)
             make(submission)
             if submission.case_id:
                 stored = [a.file for a in submission.case.attachments.all()]
@@ -184,9 +186,26 @@ def _once(key, make):
         for f in stored:
             f.storage.delete(f.name)
         raise
-    return submission, True
+    for contact in _contacts(reporter):
+        ratelimit.hit("report-contact", contact, limit=_contact_limit(), period=DAY)
+    return submission
 
 
-def contact_idents(reporter: Reporter):
-    """The contact details a reporter's sends are counted by (rate limits)."""
+# ---------------------------------------------------------------------------- limits
+
+
+def _contacts(reporter):
     return [value for value in (reporter.phone, reporter.email.lower()) if value]
+
+
+def _contact_limit():
+    return settings.HONGMEI_REPORTS_PER_CONTACT_DAY
+
+
+def contact_over_limit(reporter):
+    """Whether the reporter's mobile number or e-mail has filed (or followed) as many cases
+    today as one contact may (HONGMEI_REPORTS_PER_CONTACT_DAY)."""
+    return any(
+        ratelimit.exceeded("report-contact", contact, limit=_contact_limit(), period=DAY)
+        for contact in _contacts(reporter)
+    )

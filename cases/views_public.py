@@ -15,7 +15,7 @@ from cases.forms_public import EXPIRED, REPORTER_ACTION_FORMS, ReportForm, Where
 from cases.images import MAX_PHOTOS
 from cases.models import Category
 
-HOUR, DAY = 3600, 86400
+HOUR = 3600
 TOO_MANY_FROM_HERE = _(
     "Many reports have been sent from your network in the last hour. Thank you for your "
     "patience: please try again a little later."
@@ -84,29 +84,23 @@ def _send(request, categories):
     if not form.is_valid():
         return _form_page(request, form, categories)
     reporter = form.reporter()
-    contacts = intake.contact_idents(reporter)
-    limit = settings.HONGMEI_REPORTS_PER_CONTACT_DAY
-    if any(ratelimit.exceeded("report-contact", c, limit=limit, period=DAY) for c in contacts):
+    if intake.contact_over_limit(reporter):
         form.add_error("phone" if reporter.phone else "email", TOO_MANY_FOR_CONTACT)
         return _form_page(request, form, categories, status=429)
-    if form.following:
-        submission, created = intake.follow_case(
-            key=data["key"], reporter=reporter, case=form.followed
-        )
-    elif form.unseen_nearby:
+    if not form.following and form.unseen_nearby:
         return _form_page(request, form, categories, nearby_prompt=True)
-    else:
-        try:
-            submission, created = intake.file_report(
-                key=data["key"], reporter=reporter, **form.report()
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error))
-            return _form_page(request, form, categories)
-    if created:
-        for contact in contacts:
-            ratelimit.hit("report-contact", contact, limit=limit, period=DAY)
+    try:
+        submission = _file_or_follow(form, data["key"], reporter)
+    except workflow.WorkflowError as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _form_page(request, form, categories)
     return redirect("track_sent", submission.token)
+
+
+def _file_or_follow(form, key, reporter):
+    if form.following:
+        return intake.follow_case(key=key, reporter=reporter, case=form.followed)
+    return intake.file_report(key=key, reporter=reporter, **form.report())
 
 
 @require_GET

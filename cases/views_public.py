@@ -56,6 +56,9 @@ def _form_page(request, form, categories, *, status=200, nearby_prompt=False):
     )
 
 
+# Never cached: each showing carries its own idempotency key, and a key shown to two people
+# would let the second see the first one's confirmation.
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
     categories = _categories()

@@ -91,6 +91,13 @@ def test_form_is_in_chinese_by_default_with_common_categories_as_large_choices(c
     assert re.search(r'name="key" value="[A-Za-z0-9_-]{22}"', page)
 
 
+def test_every_showing_of_the_form_has_its_own_key_and_is_never_cached(client, street):
+    first, second = client.get("/"), client.get("/")
+    keys = {r.context["form"]["key"].value() for r in (first, second)}
+    assert len(keys) == 2 and all(intake.is_key(k) for k in keys)
+    assert "no-store" in first["Cache-Control"] and "private" in first["Cache-Control"]
+
+
 def test_form_page_is_english_after_the_switch(client, street):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()

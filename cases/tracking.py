@@ -90,13 +90,26 @@ def find(token):
     if case is not None:
         return Tracked(case, token)
     follower = (
-        Follower.objects.select_related(*(f"case__{name}" for name in related))
+        Follower.objects.select_related("reporter", *(f"case__{name}" for name in related))
         .filter(token=token)
         .first()
     )
     if follower is not None:
         return Tracked(follower.case, token, follower)
     return None
+
+
+def original_followed(tracked):
+    """For the reporter of a case rejected as a duplicate: their Follower of the original
+    (made when the dispatcher merged them), so the page can lead there; else None."""
+    case = tracked.case
+    if not (tracked.is_reporter and case.duplicate_of_id and case.reporter_id):
+        return None
+    return (
+        Follower.objects.select_related("case")
+        .filter(case_id=case.duplicate_of_id, reporter_id=case.reporter_id)
+        .first()
+    )
 
 
 def state_words(case):

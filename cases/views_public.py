@@ -170,6 +170,7 @@ def _track_page(request, tracked, bound=None):
             "deadline": tracking.deadline(case),
             "timeline": tracking.timeline(case),
             "answers": tracking.answers(case) if tracked.is_reporter else [],
+            "original": tracking.original_followed(tracked),
             "before": before,
             "after": after,
             "forms": forms,

@@ -274,6 +274,7 @@ def test_a_rejected_duplicates_reporter_follows_the_original(client, street):
     duplicate = factories.new_case(street)
     act(street, duplicate, "reject", "dispatcher", reason="重复报告", duplicate_of=original)
     html = page(client, duplicate.token)
-    assert "不予立案" in html and "重复报告" in html
     follower = original.followers.get()
+    assert "不予立案" in html and "重复报告" in html
+    assert f'href="/t/{follower.token}/"' in html and original.number in html
     assert original.number in page(client, follower.token)

@@ -3,6 +3,7 @@ Cases are shown read-only here; their state changes only through the workflow.""
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases import sla
@@ -152,8 +153,27 @@ class EventInline(admin.TabularInline):
 
 class AttachmentInline(EventInline):
     model = Attachment
-    fields = ["created_at", "kind", "file", "content_type", "size", "width", "height", "is_public"]
+    fields = [
+        "preview",
+        "created_at",
+        "kind",
+        "file",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "is_public",
+    ]
     readonly_fields = fields
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj.file or not obj.content_type.startswith("image/"):
+            return "—"
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="" style="max-width:8rem;max-height:8rem"></a>',
+            obj.file.url,
+        )
 
 
 class ShareInline(EventInline):

@@ -807,3 +807,30 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Submission(models.Model):
+    """One send of the public form, by its idempotency key: pressing send twice, refreshing
+    or going back and sending again finds this row and shows the first result instead of
+    filing a second case. Holds the case filed, or the follower created instead."""
+
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    follower = models.ForeignKey(
+        Follower, verbose_name=_("follower"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return self.key[:8]
+
+    @property
+    def token(self):
+        """The private token the sender tracks with: their case's, or their follower's."""
+        return self.follower.token if self.follower_id else self.case.token

@@ -205,6 +205,11 @@ HONGMEI_CASE_PREFIX = env("HONGMEI_CASE_PREFIX", "HM")
 # Map tiles for deployments that have a tile server; empty: outlines only.
 HONGMEI_TILE_URL = env("HONGMEI_TILE_URL")
 HONGMEI_MAP_CENTER = (31.168, 121.398)
+# The public form (docs/public.md): sends per client address per hour, reports per mobile
+# number or e-mail per day; behind a proxy, the header that carries the client's address.
+HONGMEI_SENDS_PER_IP_HOUR = int(env("HONGMEI_SENDS_PER_IP_HOUR", "30"))
+HONGMEI_REPORTS_PER_CONTACT_DAY = int(env("HONGMEI_REPORTS_PER_CONTACT_DAY", "5"))
+HONGMEI_CLIENT_IP_HEADER = env("HONGMEI_CLIENT_IP_HEADER")
 
 # Open311 GeoReport v2 (integrations/open311.py). The changeset tells clients when to
 # refresh cached service definitions: bump it when categories or their questions change.

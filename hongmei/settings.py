@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "cases",
     "integrations",
+    "meetings",
 ]
 
 MIDDLEWARE = [

@@ -135,7 +135,7 @@ def seed_meetings(street, now=None, rng_seed=2026):
     """Create the demo meetings unless a meeting exists. Returns the meetings created."""
     if Meeting.objects.exists():
         return []
-    rng = random.Random(rng_seed)
+    rng = random.Random(rng_seed)  # noqa: S311 - seeded demo data, not secrets
     now = now or timezone.now()
     p, secretary = street.parties, street.users["secretary"]
     members = list(Party.objects.filter(kind__in=COMMITTEE_KINDS, is_active=True, is_demo=False))

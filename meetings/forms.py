@@ -4,6 +4,7 @@ MeetingError is shown next to the field it names."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.forms_staff import PortalData
 from cases.models import Party
@@ -73,7 +74,7 @@ class MeetingForm(PartyForm):
 
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     starts_at = datetime_field(_("Date and time"), required=False)
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    place = forms.CharField(label=pgettext_lazy("meeting", "Place"), max_length=200, required=False)
     convener = forms.ChoiceField(label=_("Convener"), required=False)
     members = forms.MultipleChoiceField(
         label=_("Member parties"),
@@ -107,7 +108,7 @@ class TopicForm(PartyForm):
     party_fields = ("presenter",)
 
     title = forms.CharField(label=_("Topic"), max_length=200, required=False)
-    description = text_field(_("Description"))
+    description = text_field(pgettext_lazy("topic", "Description"))
     presenter = forms.ChoiceField(label=_("Presented by"), required=False)
 
     def clean_presenter(self):
@@ -143,7 +144,7 @@ class DecisionForm(PartyForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    deadline = datetime_field(_("Deadline"), required=False)
+    deadline = datetime_field(pgettext_lazy("decision", "Deadline"), required=False)
     measures = text_field(_("Measures"))
 
     def clean_lead_party(self):

@@ -131,7 +131,7 @@ def approve(meeting, *, user, at=None):
 def correct(meeting, *, user, text, item=None, at=None):
     """A correction to approved minutes, appended to the meeting's history."""
     check_can_change(user)
-    if meeting.state != Meeting.State.APPROVED:
+    if Meeting.objects.get(pk=meeting.pk).state != Meeting.State.APPROVED:
         raise MeetingError(_("Until the minutes are approved, edit them directly."))
     text = _check_text(text, "text")
     if not text:

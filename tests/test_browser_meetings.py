@@ -33,7 +33,7 @@ def plan_meeting(page, live_server, title, starts_at):
     page.fill("input[name=title]", title)
     page.fill("input[name=starts_at]", local(starts_at))
     page.fill("input[name=place]", "虹梅街道办事处三楼会议室")
-    page.click("button[type=submit]")
+    page.click("form.meeting-form button[type=submit]")
     expect(page.locator("#meeting-state")).to_have_text("待召开")
 
 

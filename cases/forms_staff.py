@@ -6,6 +6,7 @@ input is missing or wrong, is for workflow.perform() to say."""
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import images, routing, workflow
 from cases.models import Case, Category, Party, StandardReply
@@ -160,7 +161,7 @@ class ActionForm(forms.Form):
             )
         label = _("Reason") if name == "reason" else _("Note")
         if self.spec.name == "resolve":
-            label = _("Result")
+            label = pgettext_lazy("resolve", "Result")
         return forms.CharField(
             label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
         )

@@ -4,15 +4,17 @@ follow-up list of decisions (docs/meetings.md). Agenda item changes: views_items
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import keyset
 from cases.access import staff_required
 from cases.forms_staff import PortalData
-from meetings import decisions, minutes, pages
+from meetings import decisions, minutes, pages, pdf
 from meetings.access import can_change, meeting_for
 from meetings.agenda import create_meeting, update_meeting
 from meetings.forms import AttendanceForm, CorrectionForm, DoneForm, MeetingForm, add_refusal
@@ -176,21 +178,32 @@ def meeting_correct(request, pk):
     return refused(request, meeting, ("correct", None), form)
 
 
+def _sheet(request, pk):
+    """What a printed agenda or minutes shows."""
+    meeting = meeting_for(request, pk, Meeting.objects.select_related("convener", "approved_by"))
+    items = pages.agenda_items(meeting)
+    return {
+        "meeting": meeting,
+        "members": list(meeting.members.order_by("kind", "name")),
+        "items": items,
+        "decisions": pages.all_decisions(items),
+        "corrections": pages.corrections(meeting),
+        "now": timezone.now(),
+        "print_language": PRINT_LANGUAGE,
+    }
+
+
 def _print(request, pk, template):
     """A printable page, in Chinese whatever the reader's language (A4, print stylesheet)."""
-    meeting = meeting_for(request, pk, Meeting.objects.select_related("convener"))
-    items = pages.agenda_items(meeting)
+    context = _sheet(request, pk)
     with translation.override(PRINT_LANGUAGE):
-        context = {
-            "meeting": meeting,
-            "members": list(meeting.members.order_by("kind", "name")),
-            "items": items,
-            "decisions": pages.all_decisions(items),
-            "corrections": pages.corrections(meeting),
-            "now": timezone.now(),
-            "print_language": PRINT_LANGUAGE,
-        }
         return render(request, template, context)
+
+
+def _pdf(data, name):
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @staff_required
@@ -203,6 +216,24 @@ def print_agenda(request, pk):
 @require_GET
 def print_minutes(request, pk):
     return _print(request, pk, "meetings/print_minutes.html")
+
+
+@staff_required
+@require_GET
+def agenda_pdf(request, pk):
+    sheet = _sheet(request, pk)
+    data = pdf.agenda(sheet["meeting"], sheet["members"], sheet["items"])
+    return _pdf(data, f"议程-{timezone.localtime(sheet['meeting'].starts_at):%Y%m%d}.pdf")
+
+
+@staff_required
+@require_GET
+def minutes_pdf(request, pk):
+    sheet = _sheet(request, pk)
+    data = pdf.minutes(
+        sheet["meeting"], sheet["members"], sheet["items"], sheet["decisions"], sheet["corrections"]
+    )
+    return _pdf(data, f"纪要-{timezone.localtime(sheet['meeting'].starts_at):%Y%m%d}.pdf")
 
 
 SHOW = {

@@ -64,6 +64,9 @@ def record_decision(item, *, user, lead_party, co_parties=(), deadline, measures
             check_writable(meeting)
             _check_inputs(lead_party, co_parties, deadline, measures, at)
             item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+            if item.decisions.filter(lead_party=lead_party, deadline=deadline).exists():
+                # A form sent twice: the second must not add a copy as a task.
+                raise MeetingError(_("This decision is recorded already."))
             case = None
             if item.case_id:
                 case = Case.objects.only("state").get(pk=item.case_id)

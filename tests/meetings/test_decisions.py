@@ -206,3 +206,15 @@ def test_decisions_on_approved_minutes_are_refused(street):
     with pytest.raises(MeetingError):
         decide(street, item, lead="market", co=())
     assert Decision.objects.count() == 1
+
+
+def test_a_decision_sent_twice_is_recorded_once(street):
+    _meeting, item, decision = meeting_with_decided_case(street)
+    with pytest.raises(MeetingError):
+        decisions.record_decision(
+            item,
+            user=secretary(street),
+            lead_party=decision.lead_party,
+            deadline=decision.deadline,
+        )
+    assert Decision.objects.count() == 1

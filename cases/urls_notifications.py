@@ -1,0 +1,14 @@
+"""/staff/notifications/: in-app notifications (URL names in the `staff` namespace)."""
+
+from django.urls import path
+
+from cases import views_notifications as views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.inbox, name="notifications"),
+    path("read/", views.mark_all_read, name="notifications_read"),
+    path("language/", views.message_language, name="notifications_language"),
+    path("<int:pk>/open/", views.open_notification, name="notification_open"),
+]

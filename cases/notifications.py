@@ -17,6 +17,7 @@ the body. notifications/email.txt, email.html and sms.txt lay the parts out.
 """
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -469,7 +470,8 @@ def headline(notification):
 def _content(notification, context):
     template = _text_templates().get_template(f"notifications/{notification.template}.txt")
     subject, _, body = template.render(context).strip().partition("\n")
-    return subject.strip(), body.strip()
+    # Optional parts leave blank lines behind; a paragraph break is one blank line.
+    return subject.strip(), re.sub(r"\n\s*\n(\s*\n)+", "\n\n", body.strip())
 
 
 def _context(notification):

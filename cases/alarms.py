@@ -206,7 +206,8 @@ def _supervise(alarm, case, now):
 def _satisfaction(alarm, case, now):
     if case.state != State.CLOSED or case.closed_at != alarm.deadline or case.satisfaction:
         return 0
-    return int(bool(notifications.notify_reporter(case, "satisfaction", at=now)))
+    data = {"closed_at": case.closed_at.isoformat()}
+    return int(bool(notifications.notify_reporter(case, "satisfaction", data=data, at=now)))
 
 
 def _retention(alarm, case, now):

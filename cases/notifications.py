@@ -486,9 +486,12 @@ def _context(notification):
         "by_system": bool(event and event.cause),
         "site_url": settings.SITE_URL,
     }
+    # The party the news is about, as it was then: the one dispatched to, the one that
+    # acted (a handler resolving, returning, asking for time), else the current lead.
+    acting = event.actor_party_id if event and event.actor_role == Role.HANDLER else None
+    party_id = data.get("lead_party") or data.get("party") or acting
     parties = _parties()
-    party_id = data.get("lead_party") or data.get("party") or (case and case.lead_party_id)
-    context["party"] = parties.get(party_id)
+    context["party"] = parties.get(party_id or (case and case.lead_party_id))
     context["returned_by"] = parties.get(data.get("returned_by"))
     if data.get("step"):
         context["step"] = Alarm.Step(data["step"]).label

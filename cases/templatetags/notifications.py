@@ -1,4 +1,7 @@
 from django import template
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import pgettext
 
 from cases import notifications
 
@@ -12,3 +15,12 @@ def unread_notifications(context):
     if user is None or not user.is_authenticated:
         return 0
     return notifications.unread_count(user)
+
+
+@register.filter
+def when(value):
+    """A moment as messages write it, in Asia/Shanghai time: 2026年11月23日 14:00,
+    23 Nov 2026, 14:00."""
+    if not value:
+        return ""
+    return date_format(localtime(value), pgettext("message date format", "j M Y, H:i"))

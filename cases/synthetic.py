@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases import sla
-from cases.models import Area, Case, Category, Event, Membership, Role, Sequence, State
+from cases import alarms, sla
+from cases.models import Alarm, Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
 
 CASE_COLUMNS = [
@@ -68,6 +68,7 @@ EVENT_COLUMNS = [
     "data",
     "created_at",
 ]
+ALARM_COLUMNS = ["case_id", "kind", "step", "deadline", "fire_at"]
 TEXTS = [
     "人行道共享单车乱停放",
     "沿街商铺店招破损",
@@ -199,6 +200,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.now = timezone.now()
         self.categories = list(Category.objects.filter(parent__isnull=False, is_active=True))
+        self.urgent = {c.pk: c.is_urgent for c in self.categories}
         if not self.categories:
             raise RuntimeError("No categories: run seed_demo first.")
         self.areas = [a for a in Area.objects.exclude(boundary=None) if a.depth >= 2]
@@ -219,6 +221,12 @@ class Generator:
         self.supervisor = staff(Role.SUPERVISOR)
         start = timezone.localdate() - timedelta(days=days + 1)
         self.clock = sla.Clock(start, timezone.localdate() + timedelta(days=400))
+
+    def alarms_for(self, row):
+        """The alarms still to come of an open case, as the workflow would have set them
+        (cases.alarms): (kind, step, deadline, fire_at)."""
+        urgent = self.urgent[row["category_id"]]
+        return alarms.planned_for_open_case(row, calendar_hours=urgent, after=self.now)
 
     def _point(self):
         area = self.rng.choice(self.areas)
@@ -398,7 +406,7 @@ def _reserve_ids(cursor, count):
 def _write_postgres(generator, times, numbers):
     """Stream the cases with COPY while simulating them (the server ingests while Python
     works), keeping their events for a second COPY."""
-    event_lines = []
+    event_lines, alarm_lines = [], []
     with connection.cursor() as cursor:
         _skip_row_triggers(cursor)
         first = _reserve_ids(cursor, len(times))
@@ -412,9 +420,15 @@ def _write_postgres(generator, times, numbers):
                 event_lines.extend(
                     "\t".join([prefix] + [_text(v) for v in event]) + "\n" for event in events
                 )
+                alarm_lines.extend(
+                    "\t".join([prefix] + [_text(v) for v in alarm]) + "\n"
+                    for alarm in generator.alarms_for(row)
+                )
         with cursor.copy(f"COPY cases_event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
             for start in range(0, len(event_lines), 5000):
                 copy.write("".join(event_lines[start : start + 5000]))
+        with cursor.copy(f"COPY cases_alarm ({', '.join(ALARM_COLUMNS)}) FROM STDIN") as copy:
+            copy.write("".join(alarm_lines))
 
 
 def _write_orm(generator, times, numbers):
@@ -424,6 +438,10 @@ def _write_orm(generator, times, numbers):
         case = Case.objects.create(**row)
         Event.objects.bulk_create(
             Event(case=case, **dict(zip(EVENT_COLUMNS[1:], event, strict=True))) for event in events
+        )
+        Alarm.objects.bulk_create(
+            Alarm(case=case, **dict(zip(ALARM_COLUMNS[1:], alarm, strict=True)))
+            for alarm in generator.alarms_for(row)
         )
 
 
@@ -444,4 +462,5 @@ def generate(count, *, days=365, seed=1, batch=50_000, progress=None):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_case")
             cursor.execute("ANALYZE cases_event")
+            cursor.execute("ANALYZE cases_alarm")
     return count

@@ -11,13 +11,13 @@ from tests.factories import case_in
 
 
 def test_replayed_history_keeps_in_app_notices_but_sends_nothing(street):
-    past = timezone.now() - timedelta(days=3)
+    past = timezone.now() - timedelta(days=30)
     with effects.replaying():
         case = case_in(street, State.DISPATCHED, category="illegal-structure", at=past)
     rows = Notification.objects.filter(case=case)
     assert set(rows.values_list("channel", flat=True)) == {"app"}
     assert rows.filter(user__username="hangtian", created_at=past).exists()
-    # Acceptance (2 working hours) and first contact (8) ran out long ago: no alarm.
+    # Acceptance (2 working hours), first contact (8) and supervision ran out long ago.
     assert not Alarm.objects.filter(case=case).exists()
     assert not effects.replaying_history()
 

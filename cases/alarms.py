@@ -52,26 +52,28 @@ VOIDS = {
 }
 
 
-def plan(step, deadline, *, started, calendar_hours):
+def plan(step, deadline, *, started, calendar_hours, clock=sla):
     """(kind, fire_at) of the alarms of one deadline. The reminder is left out when it
     would come before the step began (a limit shorter than the reminder); first contact
-    gets the notice only."""
+    gets the notice only. `clock` is the sla module, or an sla.Clock for bulk work."""
     alarms = []
     if step != Step.CONTACT:
         hours = settings.HONGMEI_DUE_SOON_HOURS
-        soon = sla.before(deadline, hours, calendar_hours=calendar_hours)
+        soon = clock.earlier(deadline, hours, calendar_hours=calendar_hours)
         if soon > started:
             alarms.append((Kind.DUE_SOON, soon))
     alarms.append((Kind.OVERDUE, deadline))
     if step != Step.CONTACT:
         day = sla.hours_per_day()
-        alarms.append((Kind.SUPERVISE, sla.deadline(deadline, day, calendar_hours=calendar_hours)))
+        supervise = clock.deadline(deadline, day, calendar_hours=calendar_hours)
+        alarms.append((Kind.SUPERVISE, supervise))
     return alarms
 
 
-def planned_for_open_case(row, *, calendar_hours, after):
+def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
     """(kind, step, deadline, fire_at) of an open case given as a mapping of Case fields,
-    for alarms still to come after `after`: for cases written in bulk (cases.synthetic)."""
+    for alarms still to come after `after`: for cases written in bulk (cases.synthetic,
+    which passes its sla.Clock: no query may run during its COPY)."""
     steps = []
     if row["state"] == State.DISPATCHED:
         steps = [(Step.ACCEPT, row["dispatched_at"])]
@@ -84,7 +86,8 @@ def planned_for_open_case(row, *, calendar_hours, after):
         deadline = row[STEP_FIELD[step]]
         if deadline is None:
             continue
-        for kind, fire_at in plan(step, deadline, started=started, calendar_hours=calendar_hours):
+        timing = plan(step, deadline, started=started, calendar_hours=calendar_hours, clock=clock)
+        for kind, fire_at in timing:
             if fire_at > after:
                 out.append((kind, step, deadline, fire_at))
     return out

@@ -160,7 +160,7 @@ def deadline(start, hours, *, calendar_hours=False):
     return add_working_hours(start, hours)
 
 
-def before(due, hours, *, calendar_hours=False):
+def earlier(due, hours, *, calendar_hours=False):
     """The moment `hours` before `due` on the case's clock (see deadline())."""
     if calendar_hours:
         return due - timedelta(hours=hours)
@@ -224,6 +224,16 @@ class Clock:
         if calendar_hours:
             return start + timedelta(hours=hours)
         return self.add(start, hours)
+
+    def earlier(self, due, hours, *, calendar_hours=False):
+        """As sla.earlier(): the latest moment `hours` of working time before `due`."""
+        if calendar_hours:
+            return due - timedelta(hours=hours)
+        position = self.position(due) - hours * 3600
+        if position < 0:
+            raise ValueError("before the clock's range")
+        k = bisect_right(self.before, position) - 1
+        return datetime.fromtimestamp(self.starts[k] + position - self.before[k], TZ)
 
 
 def load_calendar_from_package():

@@ -219,14 +219,17 @@ class Generator:
         self.dispatcher = staff(Role.DISPATCHER)
         self.inspector = staff(Role.INSPECTOR)
         self.supervisor = staff(Role.SUPERVISOR)
-        start = timezone.localdate() - timedelta(days=days + 1)
+        # A month of margin: reminders are planned back from the oldest deadlines too.
+        start = timezone.localdate() - timedelta(days=days + 31)
         self.clock = sla.Clock(start, timezone.localdate() + timedelta(days=400))
 
     def alarms_for(self, row):
         """The alarms still to come of an open case, as the workflow would have set them
         (cases.alarms): (kind, step, deadline, fire_at)."""
         urgent = self.urgent[row["category_id"]]
-        return alarms.planned_for_open_case(row, calendar_hours=urgent, after=self.now)
+        return alarms.planned_for_open_case(
+            row, calendar_hours=urgent, after=self.now, clock=self.clock
+        )
 
     def _point(self):
         area = self.rng.choice(self.areas)

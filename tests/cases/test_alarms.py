@@ -227,9 +227,12 @@ def test_a_broken_alarm_does_not_stop_the_sweep(street, monkeypatch):
 @pytest.mark.parametrize("hours", [1, 2, 3, 8, 9, 17])
 def test_the_reminder_comes_the_given_working_hours_before_the_deadline(street, hours):
     due = aware(2026, 10, 8, 10, 0)  # the first working morning after National Day
-    before = sla.subtract_working_hours(due, hours)
+    before = sla.earlier(due, hours)
     assert sla.add_working_hours(before, hours) == due
     assert sla.working_hours_between(before, due) == hours
+    # The precomputed clock of bulk work answers the same.
+    clock = sla.Clock(due.date() - timedelta(days=30), due.date())
+    assert clock.earlier(due, hours) == before
 
 
 def test_retention_and_satisfaction_alarms_follow_closure(street, settings):

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import alarms
+from cases import alarms, sla
 from cases.models import Alarm, Case, Event, Sequence, State
 from tests.factories import act, aware, case_in
 from tests.invariants import history_problems
@@ -62,10 +62,14 @@ def test_the_bulk_plan_matches_what_the_workflow_sets(street):
             if step:
                 case = act(street, case, step, "hangtian", at=monday + timedelta(minutes=20))
             row = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
-            planned = alarms.planned_for_open_case(
-                row, calendar_hours=case.calendar_hours, after=monday
-            )
             written = Alarm.objects.filter(case=case).values_list(
                 "kind", "step", "deadline", "fire_at"
             )
-            assert sorted(planned) == sorted(written), (category, step)
+            for clock in (
+                sla,
+                sla.Clock(monday.date() - timedelta(days=9), monday.date() + timedelta(days=60)),
+            ):
+                planned = alarms.planned_for_open_case(
+                    row, calendar_hours=case.calendar_hours, after=monday, clock=clock
+                )
+                assert sorted(planned) == sorted(written), (category, step, clock)

@@ -873,7 +873,9 @@ class Notification(models.Model):
             ),
             # A user's inbox, newest first (keyset on id), and the bell's unread count.
             models.Index(
-                fields=["user", "-id"], name="notification_inbox", condition=Q(channel="app")
+                fields=["user", "-created_at", "-id"],
+                name="notification_inbox",
+                condition=Q(channel="app"),
             ),
             models.Index(
                 fields=["user"],

@@ -560,12 +560,16 @@ def staff_case_link(case):
 
 
 def inbox(user, *, before=None, limit=30):
-    """A page of the user's in-app notifications, newest first; `before` is the id to
-    continue below (keyset pagination)."""
+    """A page of the user's in-app notifications, newest first (by when the news
+    happened: replayed history is backdated); `before` is the id of the last row shown
+    (keyset pagination)."""
     rows = Notification.objects.in_app(user).select_related("case__category", "event")
     if before:
-        rows = rows.filter(pk__lt=before)
-    return list(rows.order_by("-pk")[:limit])
+        last = Notification.objects.in_app(user).filter(pk=before).values("created_at").first()
+        if last:
+            at = last["created_at"]
+            rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
+    return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
 def unread_count(user, cap=99):

@@ -1,11 +1,13 @@
 """/staff/notifications/ and the bell in the staff header."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from cases import notifications
+from cases import effects, notifications
 from cases.models import Notification, StaffProfile, State
 from tests.factories import case_in
 
@@ -135,3 +137,17 @@ def test_an_unknown_language_is_refused_next_to_the_field(hangtian, street):
     text = response.content.decode()
     assert "has-error" in text and "fr" in text
     assert not StaffProfile.objects.filter(user=street.users["hangtian"]).exists()
+
+
+def test_the_list_follows_when_things_happened_even_for_replayed_history(hangtian, street):
+    now = timezone.now()
+    with effects.replaying():
+        older = case_in(street, State.DISPATCHED, at=now - timedelta(days=2))
+        newer = case_in(street, State.DISPATCHED, at=now - timedelta(days=1))
+        oldest = case_in(street, State.DISPATCHED, at=now - timedelta(days=3))
+    rows = notifications.inbox(street.users["hangtian"])
+    assert [n.case for n in rows] == [newer, older, oldest]
+    assert [n.case for n in notifications.inbox(street.users["hangtian"], before=rows[0].pk)] == [
+        older,
+        oldest,
+    ]

@@ -189,6 +189,8 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "hongmei")
 # rather than let it finish twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+# What tasks print (the console e-mail backend in development) is logged as information.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
 )

@@ -536,12 +536,16 @@ def _datetimes(data):
 
 
 def _absolute(name, args, contract_path):
-    # The URL contract fixes these paths; their pages are built by other modules.
+    return settings.SITE_URL + _path(name, args, contract_path)
+
+
+def _path(name, args, contract_path):
+    # The URL contract (README, design §9) fixes these paths; their pages live in other
+    # modules, which a deployment or a test of this one alone may not route.
     try:
-        path = reverse(name, args=args)
+        return reverse(name, args=args)
     except NoReverseMatch:
-        path = contract_path
-    return settings.SITE_URL + path
+        return contract_path
 
 
 def tracking_link(case, follower_id=None):
@@ -552,8 +556,12 @@ def tracking_link(case, follower_id=None):
     return _absolute("track", [token], f"/t/{token}/")
 
 
+def staff_case_path(case):
+    return _path("staff:case_detail", [case.number], f"/staff/cases/{case.number}/")
+
+
 def staff_case_link(case):
-    return _absolute("staff:case_detail", [case.number], f"/staff/cases/{case.number}/")
+    return settings.SITE_URL + staff_case_path(case)
 
 
 # ---------------------------------------------------------------------------- in the portal

@@ -55,7 +55,7 @@ def open_notification(request, pk):
     notifications.mark_read(request.user, [pk])
     if notification.case_id is None:
         return redirect("staff:notifications")
-    return redirect(notifications.staff_case_link(notification.case))
+    return redirect(notifications.staff_case_path(notification.case))
 
 
 @require_POST

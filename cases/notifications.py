@@ -320,7 +320,7 @@ def deliver(notification_id, *, now=None):
     if not claimed:
         return False
     notification = Notification.objects.select_related(
-        "user__staff_profile", "reporter", "case__category", "case__lead_party", "event"
+        "user__staff_profile", "reporter", "case__category", "event"
     ).get(pk=notification_id)
     address = _address(notification)
     if not address:

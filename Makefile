@@ -8,13 +8,17 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
+CONCURRENCY ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup setup-dev system-packages messages lint format lock clean
+.PHONY: help run test setup setup-dev system-packages messages lint format lock clean \
+	worker beat worker-beat broker
 
 help:
 	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
 	@echo "make test    set up what is missing and run the whole suite (PostgreSQL, Redis, Chromium)"
+	@echo "make worker  a Celery worker (needs REDIS_URL or CELERY_BROKER_URL); make beat: the scheduler"
+	@echo "make worker-beat  worker and scheduler in one process, for development"
 	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
@@ -72,12 +76,35 @@ run: setup
 	@echo "    admin           http://$(HOST):$(PORT)/admin/"
 	@echo "  Demo logins (password hongmei-demo): admin, dispatcher, supervisor, inspector,"
 	@echo "    secretary; handlers hangtian, yongzhao, qinbei, property, cityops, market"
+	@echo "  Notifications: without REDIS_URL they are sent in-process (console e-mail);"
+	@echo "    with REDIS_URL set, run 'make worker-beat' beside it (docs/operations.md)."
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: NEED_CHROMIUM = 1
 test: system-packages setup-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- background work
+# Workers send the notifications and run the sweeps (docs/operations.md). They need a
+# broker; without one, `make run` runs each task in-process and nothing is scheduled.
+
+broker:
+	@if [ -z "$$CELERY_BROKER_URL$$REDIS_URL" ]; then \
+	  echo "Workers need a broker: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) or CELERY_BROKER_URL,"; \
+	  echo "with the same DATABASE_URL as the web process. See docs/operations.md."; exit 1; fi
+
+worker: setup broker
+	$(BIN)/celery -A hongmei worker --loglevel=INFO --concurrency=$(CONCURRENCY)
+
+# Exactly one beat per deployment: it only publishes the periodic tasks.
+beat: setup broker
+	@mkdir -p var
+	$(BIN)/celery -A hongmei beat --loglevel=INFO
+
+worker-beat: setup broker
+	@mkdir -p var
+	$(BIN)/celery -A hongmei worker --beat --loglevel=INFO --concurrency=$(CONCURRENCY)
 
 # ---------------------------------------------------------------- upkeep
 

@@ -286,3 +286,6 @@ class ReporterAdmin(ReadOnlyAdmin):
 class FollowerAdmin(ReadOnlyAdmin):
     list_display = ["case", "reporter", "created_at"]
     list_select_related = ["case", "reporter"]
+
+
+from cases import admin_notifications  # noqa: E402, F401  (the outbox and alarms)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from cases import sla, workflow
+from cases import effects, sla, workflow
 from cases.images import Photo
 from cases.models import (
     ApiKey,
@@ -463,6 +463,8 @@ def _account(username, party, role, *, usable):
     if created:
         if usable:
             user.set_password(DEMO_PASSWORD)
+            # The reserved .invalid domain: demo mail shows in the console, reaches no one.
+            user.email = f"{username}@demo.hongmei.invalid"
         else:
             user.set_unusable_password()
         user.save()
@@ -739,7 +741,8 @@ def seed(case_count=300):
     if Case.objects.exists():
         seed_meetings(street)
         return 0
-    with transaction.atomic():
+    # The demo's past is replayed, not lived: no mail for it, no alarms already past.
+    with transaction.atomic(), effects.replaying():
         cases = seed_cases(
             case_count, street.parties, street.areas, street.categories, street.users
         )

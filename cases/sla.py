@@ -114,6 +114,28 @@ def add_working_hours(start, hours):
     raise ValueError(f"{hours} working hours after {start} is beyond {_MAX_DAYS} days")
 
 
+def subtract_working_hours(end, hours):
+    """The latest moment that lies `hours` of office time before `end`: when a reminder
+    "two working hours left" is due."""
+    remaining = timedelta(hours=hours)
+    cursor = timezone.localtime(end, TZ)
+    day = cursor.date()
+    for _i in range(_MAX_DAYS):
+        if is_workday(day):
+            for span_start, span_end in reversed(list(_spans_on(day))):
+                if cursor <= span_start:
+                    continue
+                finish = min(span_end, cursor)
+                available = finish - span_start
+                if remaining <= available:
+                    return finish - remaining
+                remaining -= available
+                cursor = span_start
+        day -= timedelta(days=1)
+        cursor = datetime.combine(day + timedelta(days=1), time.min, TZ)
+    raise ValueError(f"{hours} working hours before {end} is beyond {_MAX_DAYS} days")
+
+
 def working_hours_between(start, end):
     """Office hours between two moments (negative when end comes first)."""
     if end < start:
@@ -136,6 +158,13 @@ def deadline(start, hours, *, calendar_hours=False):
     if calendar_hours:
         return start + timedelta(hours=hours)
     return add_working_hours(start, hours)
+
+
+def earlier(due, hours, *, calendar_hours=False):
+    """The moment `hours` before `due` on the case's clock (see deadline())."""
+    if calendar_hours:
+        return due - timedelta(hours=hours)
+    return subtract_working_hours(due, hours)
 
 
 def hours_left(due, now=None, *, calendar_hours=False):
@@ -195,6 +224,16 @@ class Clock:
         if calendar_hours:
             return start + timedelta(hours=hours)
         return self.add(start, hours)
+
+    def earlier(self, due, hours, *, calendar_hours=False):
+        """As sla.earlier(): the latest moment `hours` of working time before `due`."""
+        if calendar_hours:
+            return due - timedelta(hours=hours)
+        position = self.position(due) - hours * 3600
+        if position < 0:
+            raise ValueError("before the clock's range")
+        k = bisect_right(self.before, position) - 1
+        return datetime.fromtimestamp(self.starts[k] + position - self.before[k], TZ)
 
 
 def load_calendar_from_package():

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases import search, sla
+from cases import alarms, search, sla
 from cases.demo import random_point_in
-from cases.models import Area, Case, Category, Event, Membership, Role, Sequence, State
+from cases.models import Alarm, Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
 
 CASE_COLUMNS = [
@@ -70,6 +70,7 @@ EVENT_COLUMNS = [
     "data",
     "created_at",
 ]
+ALARM_COLUMNS = ["case_id", "kind", "step", "deadline", "fire_at"]
 TEXTS = [
     "人行道共享单车乱停放",
     "沿街商铺店招破损",
@@ -202,6 +203,7 @@ class Generator:
         self._vectors = {}
         self.now = timezone.now()
         self.categories = list(Category.objects.filter(parent__isnull=False, is_active=True))
+        self.urgent = {c.pk: c.is_urgent for c in self.categories}
         if not self.categories:
             raise RuntimeError("No categories: run seed_demo first.")
         self.areas = [a for a in Area.objects.exclude(boundary=None) if a.depth >= 2]
@@ -220,7 +222,8 @@ class Generator:
         self.dispatcher = staff(Role.DISPATCHER)
         self.inspector = staff(Role.INSPECTOR)
         self.supervisor = staff(Role.SUPERVISOR)
-        start = timezone.localdate() - timedelta(days=days + 1)
+        # A month of margin: reminders are planned back from the oldest deadlines too.
+        start = timezone.localdate() - timedelta(days=days + 31)
         self.clock = sla.Clock(start, timezone.localdate() + timedelta(days=400))
 
     def _search(self, text):
@@ -228,6 +231,14 @@ class Generator:
         if text not in self._vectors:
             self._vectors[text] = search.tsvector_literal(search.tokens(text))
         return self._vectors[text]
+
+    def alarms_for(self, row):
+        """The alarms still to come of an open case, as the workflow would have set them
+        (cases.alarms): (kind, step, deadline, fire_at)."""
+        urgent = self.urgent[row["category_id"]]
+        return alarms.planned_for_open_case(
+            row, calendar_hours=urgent, after=self.now, clock=self.clock
+        )
 
     def _point(self):
         area = self.rng.choice(self.areas)
@@ -408,7 +419,7 @@ def _reserve_ids(cursor, count):
 def _write_postgres(generator, times, numbers):
     """Stream the cases with COPY while simulating them (the server ingests while Python
     works), keeping their events for a second COPY."""
-    event_lines = []
+    event_lines, alarm_lines = [], []
     with connection.cursor() as cursor:
         _skip_row_triggers(cursor)
         first = _reserve_ids(cursor, len(times))
@@ -422,9 +433,15 @@ def _write_postgres(generator, times, numbers):
                 event_lines.extend(
                     "\t".join([prefix] + [_text(v) for v in event]) + "\n" for event in events
                 )
+                alarm_lines.extend(
+                    "\t".join([prefix] + [_text(v) for v in alarm]) + "\n"
+                    for alarm in generator.alarms_for(row)
+                )
         with cursor.copy(f"COPY cases_event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
             for start in range(0, len(event_lines), 5000):
                 copy.write("".join(event_lines[start : start + 5000]))
+        with cursor.copy(f"COPY cases_alarm ({', '.join(ALARM_COLUMNS)}) FROM STDIN") as copy:
+            copy.write("".join(alarm_lines))
 
 
 def _write_orm(generator, times, numbers):
@@ -435,6 +452,10 @@ def _write_orm(generator, times, numbers):
         case = Case.objects.create(**row)
         Event.objects.bulk_create(
             Event(case=case, **dict(zip(EVENT_COLUMNS[1:], event, strict=True))) for event in events
+        )
+        Alarm.objects.bulk_create(
+            Alarm(case=case, **dict(zip(ALARM_COLUMNS[1:], alarm, strict=True)))
+            for alarm in generator.alarms_for(row)
         )
 
 
@@ -455,4 +476,5 @@ def generate(count, *, days=365, seed=1, batch=50_000, progress=None):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_case")
             cursor.execute("ANALYZE cases_event")
+            cursor.execute("ANALYZE cases_alarm")
     return count

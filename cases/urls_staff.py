@@ -2,7 +2,7 @@
 staff:case_detail and staff:case_action are a contract other parts link to."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from cases import views_staff, views_staff_case
 from cases.access import staff_required
@@ -30,6 +30,7 @@ urlpatterns = [
         views_staff_case.case_photo,
         name="case_photo",
     ),
+    path("notifications/", include("cases.urls_notifications")),
     path(
         "password/",
         staff_required(

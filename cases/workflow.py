@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import routing, search, sla
+from cases import effects, routing, search, sla
 from cases.models import (
     OPEN_STATES,
     REOPEN_WINDOW,
@@ -127,6 +127,7 @@ STATE_ACTIONS = tuple(s.name for s in _ACTION_LIST if s.target)
 EVENT_LABELS = {
     "file": _("Filed"),
     "merge": _("Reporter joined"),
+    "anonymise": _("Reporter's contact details removed"),
     **{spec.name: spec.label for spec in _ACTION_LIST},
 }
 PUBLIC_EVENTS = frozenset({"file", *(s.name for s in _ACTION_LIST if s.public)})
@@ -701,6 +702,7 @@ def perform(case, action, *, actor, at=None, **inputs):
                 _store_photos(locked, event, clean["photos"], kind, stored)
             if spec.name == "reject" and clean.get("duplicate_of"):
                 _merge_reporter(locked, clean["duplicate_of"], actor, role, party, at)
+            effects.on_event(event)
     except BaseException:
         _remove_files(stored)
         raise
@@ -724,7 +726,7 @@ def follow(case, reporter, *, at=None):
             case=case, reporter=reporter, defaults={"created_at": at}
         )
         if created:
-            _record(
+            event = _record(
                 case,
                 "merge",
                 role=REPORTER,
@@ -733,6 +735,7 @@ def follow(case, reporter, *, at=None):
                 data={"follower": follower.pk},
                 at=at,
             )
+            effects.on_event(event)
     return follower
 
 
@@ -839,6 +842,7 @@ def file_case(
                 at=at,
             )
             _store_photos(case, event, photos, Attachment.Kind.REPORT, stored)
+            effects.on_event(event)
             if route:
                 suggestion = routing.suggest(case)
                 if suggestion and suggestion.auto_dispatch:

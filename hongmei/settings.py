@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -187,9 +188,65 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A broker that is down must not make a request hang: publishing gives up quickly and
-# the outbox sweep delivers later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A broker that is down must not make a request hang: publishing gives up within about a
+# second (connection refused) or a few (no answer), and the outbox sweep delivers later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    # Redis: bound connecting and every command; redeliver a task whose worker vanished
+    # (acks late) after an hour, well beyond the longest task.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Each deployment (and each test run) may use its own queue on a shared broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "hongmei")
+# With late acks, a task whose worker lost the broker connection is redelivered; stop it
+# rather than let it finish twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+# What tasks print (the console e-mail backend in development) is logged as information.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
+)
+# The schedule is static (docs/operations.md). A periodic task that waited in the queue
+# past its next run is dropped rather than run late on top of it.
+CELERY_BEAT_SCHEDULE = {
+    "outbox": {
+        "task": "cases.tasks.sweep_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "deadlines": {
+        "task": "cases.tasks.sweep_deadlines",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "satisfaction": {
+        "task": "cases.tasks.request_satisfaction",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "digest": {
+        "task": "cases.tasks.send_digests",
+        "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai; skips days off itself
+        "options": {"expires": 3600},
+    },
+    "retention": {
+        "task": "cases.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 3600},
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -248,6 +305,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"SatisfactionEnum": "cases.models.Case.Satisfaction"},
 }
+
+# Notifications and sweeps (docs/operations.md).
+HONGMEI_SMS_BACKEND = env("HONGMEI_SMS_BACKEND", "cases.sms.ConsoleBackend")
+HONGMEI_NOTIFICATION_MAX_ATTEMPTS = int(env("HONGMEI_NOTIFICATION_MAX_ATTEMPTS", "8"))
+# The first retry waits this long; each further one twice as long (at most six hours).
+HONGMEI_NOTIFICATION_RETRY_SECONDS = int(env("HONGMEI_NOTIFICATION_RETRY_SECONDS", "60"))
+HONGMEI_DUE_SOON_HOURS = int(env("HONGMEI_DUE_SOON_HOURS", "2"))
+HONGMEI_SATISFACTION_DELAY_HOURS = int(env("HONGMEI_SATISFACTION_DELAY_HOURS", "24"))
+# A reporter's name and contact are removed this long after their last case ended.
+HONGMEI_RETENTION_DAYS = int(env("HONGMEI_RETENTION_DAYS", "365"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

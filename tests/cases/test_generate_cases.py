@@ -1,6 +1,11 @@
-from django.core.management import call_command
+from datetime import timedelta
 
-from cases.models import Case, Event, Sequence
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases import alarms, sla
+from cases.models import Alarm, Case, Event, Sequence, State
+from tests.factories import act, aware, case_in
 from tests.invariants import history_problems
 
 
@@ -30,3 +35,41 @@ def test_generated_numbers_continue_each_years_sequence(street):
         by_year.setdefault(year, []).append(int(n))
     for year, ns in by_year.items():
         assert sorted(ns) == list(range(1, len(ns) + 1)), year
+
+
+def test_generated_open_cases_carry_the_alarms_still_to_come(street):
+    started = timezone.now()
+    call_command("generate_cases", "--count", "400", "--days", "20")
+    written = Alarm.objects.select_related("case")
+    assert written.exists()
+    assert not written.filter(fire_at__lte=started).exists()
+    assert set(written.values_list("case__state", flat=True)) <= {
+        State.DISPATCHED,
+        State.IN_PROGRESS,
+    }
+    future = Case.objects.filter(
+        state__in=[State.DISPATCHED, State.IN_PROGRESS], due_at__gt=timezone.now()
+    )
+    for case in future:
+        assert written.filter(case=case, kind="overdue", deadline=case.due_at).exists()
+
+
+def test_the_bulk_plan_matches_what_the_workflow_sets(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    for category in ("noise", "fire-escape", "broken-facility"):
+        case = case_in(street, State.DISPATCHED, category=category, at=monday)
+        for step in (None, "accept"):
+            if step:
+                case = act(street, case, step, "hangtian", at=monday + timedelta(minutes=20))
+            row = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+            written = Alarm.objects.filter(case=case).values_list(
+                "kind", "step", "deadline", "fire_at"
+            )
+            for clock in (
+                sla,
+                sla.Clock(monday.date() - timedelta(days=9), monday.date() + timedelta(days=60)),
+            ):
+                planned = alarms.planned_for_open_case(
+                    row, calendar_hours=case.calendar_hours, after=monday, clock=clock
+                )
+                assert sorted(planned) == sorted(written), (category, step, clock)

@@ -523,5 +523,5 @@ def test_overdue_and_due_soon_follow_the_current_deadline(street):
 
 
 def test_every_event_kind_has_a_label():
-    assert set(workflow.ACTIONS) | {"file", "merge"} == set(workflow.EVENT_LABELS)
+    assert set(workflow.ACTIONS) | {"file", "merge", "anonymise"} == set(workflow.EVENT_LABELS)
     assert Event._meta.get_field("kind").max_length >= max(map(len, workflow.EVENT_LABELS))

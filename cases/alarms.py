@@ -1,0 +1,226 @@
+"""Alarms: the work list of the sweeps (docs/operations.md).
+
+An event that starts a clock writes the alarms of its deadline (cases.effects): a reminder
+HONGMEI_DUE_SOON_HOURS before it, a notice when it passes, and automatic supervision (督办)
+one working day after it; closure adds the satisfaction request and the retention limit.
+An event that stops a clock deletes its alarms. A sweep reads only the alarms that are due
+(index on kind, fire_at), fires each in its own transaction and deletes it there, so its
+cost follows the work to do, not the number of cases, and nothing fires twice.
+
+An alarm fires only while it still holds: its deadline is still the case's deadline for
+that step and the step is still running. So a deadline moved or met by an event the sweep
+has not seen yet voids the alarm instead of raising a false alarm.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cases import notifications, retention, sla, workflow
+from cases.models import Alarm, Case, State
+
+log = logging.getLogger(__name__)
+Kind, Step = Alarm.Kind, Alarm.Step
+
+STEP_FIELD = {Step.ACCEPT: "accept_due", Step.CONTACT: "contact_due", Step.RESOLVE: "resolve_due"}
+STEP_STATES = {
+    Step.ACCEPT: (State.DISPATCHED,),
+    Step.CONTACT: (State.DISPATCHED, State.IN_PROGRESS),
+    Step.RESOLVE: (State.IN_PROGRESS,),
+}
+ALL_STEPS = tuple(Step)
+DEADLINE_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.SUPERVISE)
+
+# The clocks each event starts, and the alarms of running clocks it voids.
+STARTS = {
+    "dispatch": (Step.ACCEPT, Step.CONTACT),
+    "reassign": (Step.ACCEPT, Step.CONTACT),
+    "decide": (Step.ACCEPT, Step.CONTACT),
+    "accept": (Step.RESOLVE,),
+    "rework": (Step.RESOLVE,),
+    "approve_extension": (Step.RESOLVE,),
+}
+VOIDS = {
+    **dict.fromkeys(("dispatch", "reassign", "decide", "return", "escalate", "resolve"), ALL_STEPS),
+    "accept": (Step.ACCEPT,),
+    "contact": (Step.CONTACT,),
+    "rework": (Step.RESOLVE,),
+    "approve_extension": (Step.RESOLVE,),
+}
+
+
+def plan(step, deadline, *, started, calendar_hours, clock=sla):
+    """(kind, fire_at) of the alarms of one deadline. The reminder is left out when it
+    would come before the step began (a limit shorter than the reminder); first contact
+    gets the notice only. `clock` is the sla module, or an sla.Clock for bulk work."""
+    alarms = []
+    if step != Step.CONTACT:
+        hours = settings.HONGMEI_DUE_SOON_HOURS
+        soon = clock.earlier(deadline, hours, calendar_hours=calendar_hours)
+        if soon > started:
+            alarms.append((Kind.DUE_SOON, soon))
+    alarms.append((Kind.OVERDUE, deadline))
+    if step != Step.CONTACT:
+        day = sla.hours_per_day()
+        supervise = clock.deadline(deadline, day, calendar_hours=calendar_hours)
+        alarms.append((Kind.SUPERVISE, supervise))
+    return alarms
+
+
+def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
+    """(kind, step, deadline, fire_at) of an open case given as a mapping of Case fields,
+    for alarms still to come after `after`: for cases written in bulk (cases.synthetic,
+    which passes its sla.Clock: no query may run during its COPY)."""
+    steps = []
+    if row["state"] == State.DISPATCHED:
+        steps = [(Step.ACCEPT, row["dispatched_at"])]
+    elif row["state"] == State.IN_PROGRESS:
+        steps = [(Step.RESOLVE, row["accepted_at"] or row["dispatched_at"])]
+    if row["state"] in STEP_STATES[Step.CONTACT] and row["contacted_at"] is None:
+        steps.append((Step.CONTACT, row["dispatched_at"]))
+    out = []
+    for step, started in steps:
+        deadline = row[STEP_FIELD[step]]
+        if deadline is None:
+            continue
+        timing = plan(step, deadline, started=started, calendar_hours=calendar_hours, clock=clock)
+        for kind, fire_at in timing:
+            if fire_at > after:
+                out.append((kind, step, deadline, fire_at))
+    return out
+
+
+def for_event(event):
+    """Set and void alarms for `event`; runs inside its transaction."""
+    case, kind, at = event.case, event.kind, event.created_at
+    if kind == "reopen":
+        Alarm.objects.filter(case=case).delete()
+    elif kind in VOIDS:
+        Alarm.objects.filter(case=case, step__in=VOIDS[kind]).delete()
+    elif kind == "rate":
+        Alarm.objects.filter(case=case, kind=Kind.SATISFACTION).delete()
+    new = []
+    for step in STARTS.get(kind, ()):
+        deadline = getattr(case, STEP_FIELD[step])
+        if deadline is not None:
+            for alarm_kind, fire_at in plan(
+                step, deadline, started=at, calendar_hours=case.calendar_hours
+            ):
+                new.append(_alarm(case, alarm_kind, step, deadline, fire_at))
+    if kind == "verify" and case.reporter_id:
+        delay = timedelta(hours=settings.HONGMEI_SATISFACTION_DELAY_HOURS)
+        new.append(_alarm(case, Kind.SATISFACTION, "", case.closed_at, case.closed_at + delay))
+    if kind in ("verify", "reject") and (case.reporter_id or case.followers.exists()):
+        new.append(_alarm(case, Kind.RETENTION, "", at, at + retention.period()))
+    if notifications._replaying():
+        now = timezone.now()
+        new = [alarm for alarm in new if alarm.fire_at > now]
+    Alarm.objects.bulk_create(new)
+
+
+def _alarm(case, kind, step, deadline, fire_at):
+    return Alarm(case=case, kind=kind, step=step, deadline=deadline, fire_at=fire_at)
+
+
+# ---------------------------------------------------------------------------- sweeping
+
+
+def sweep(kinds, *, now=None, batch=500):
+    """Fire every alarm of `kinds` that is due at `now`. Returns how many acted (sent a
+    notice, supervised, anonymised). Several sweeps may run at once: each alarm is fired
+    by whoever locks it first."""
+    now = now or timezone.now()
+    acted, broken = 0, set()
+    while True:
+        due = list(
+            Alarm.objects.filter(kind__in=kinds, fire_at__lte=now)
+            .exclude(pk__in=broken)
+            .order_by("fire_at", "pk")
+            .values_list("pk", "case_id")[:batch]
+        )
+        for alarm_id, case_id in due:
+            try:
+                acted += _fire(alarm_id, case_id, now)
+            except Exception:
+                # Left in place for the next sweep; this one goes on with the rest.
+                log.exception("Alarm %s of case %s could not fire", alarm_id, case_id)
+                broken.add(alarm_id)
+        if len(due) < batch:
+            return acted
+
+
+def _fire(alarm_id, case_id, now):
+    with transaction.atomic():
+        # Case first, then alarm: the order the workflow locks them in.
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "lead_party")
+            .get(pk=case_id)
+        )
+        alarm = Alarm.objects.select_for_update(skip_locked=True).filter(pk=alarm_id).first()
+        if alarm is None:
+            return 0  # fired by another sweep meanwhile
+        alarm.delete()
+        return _FIRE[alarm.kind](alarm, case, now)
+
+
+def _holds(alarm, case):
+    """Whether the deadline the alarm belongs to is still the running one."""
+    if case.state not in STEP_STATES[alarm.step]:
+        return False
+    if alarm.step == Step.CONTACT and case.contacted_at is not None:
+        return False
+    return getattr(case, STEP_FIELD[alarm.step]) == alarm.deadline
+
+
+def _notice(kind):
+    def fire(alarm, case, now):
+        if not _holds(alarm, case) or case.lead_party is None:
+            return 0
+        if kind == Kind.DUE_SOON and now >= alarm.deadline:
+            return 0  # the sweep was away; the overdue notice says it better
+        data = {"step": alarm.step, "deadline": alarm.deadline.isoformat()}
+        if kind == Kind.DUE_SOON:
+            data["hours"] = settings.HONGMEI_DUE_SOON_HOURS
+        notifications.notify_party(case.lead_party, kind, case=case, data=data, at=now)
+        return 1
+
+    return fire
+
+
+def _supervise(alarm, case, now):
+    if not _holds(alarm, case):
+        return 0
+    if case.supervised_at and case.supervised_at >= alarm.deadline:
+        return 0  # a supervisor took it up since it fell overdue
+    workflow.perform(
+        case,
+        "supervise",
+        actor=workflow.Actor.system("deadline sweep"),
+        at=now,
+        data={"step": alarm.step, "deadline": alarm.deadline.isoformat()},
+    )
+    return 1
+
+
+def _satisfaction(alarm, case, now):
+    if case.state != State.CLOSED or case.closed_at != alarm.deadline or case.satisfaction:
+        return 0
+    data = {"closed_at": case.closed_at.isoformat()}
+    return int(bool(notifications.notify_reporter(case, "satisfaction", data=data, at=now)))
+
+
+def _retention(alarm, case, now):
+    return retention.anonymise_reporters(case, now)
+
+
+_FIRE = {
+    Kind.DUE_SOON: _notice(Kind.DUE_SOON),
+    Kind.OVERDUE: _notice(Kind.OVERDUE),
+    Kind.SUPERVISE: _supervise,
+    Kind.SATISFACTION: _satisfaction,
+    Kind.RETENTION: _retention,
+}

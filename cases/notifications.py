@@ -1,0 +1,580 @@
+"""Who hears what, and the outbox that tells them (docs/operations.md).
+
+Whatever must tell someone something writes Notification rows in its own transaction: the
+workflow for each event (for_event, called by cases.effects), the sweeps for deadlines and
+digests, and other modules through notify_party() / notify_users(). In-app rows are
+delivered by being written. E-mail and text messages wait as `pending`; after commit a
+Celery task sends each one (deliver), and the outbox sweep (sweep_outbox) sends whatever
+that task did not: the broker was down, a worker was lost, the gateway refused for now.
+
+Sending first claims the row with a conditional UPDATE, so a task that runs twice, or a
+task and the sweep at once, send one message. Failures are retried with a growing delay;
+after HONGMEI_NOTIFICATION_MAX_ATTEMPTS the row is `failed`, listed in the admin.
+
+Messages are rendered when sent, in the recipient's language, from
+templates/notifications/<audience>/<template>.txt: its first line is the subject, the rest
+the body. notifications/email.txt, email.html and sms.txt lay the parts out.
+"""
+
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.backends.django import DjangoTemplates
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+
+from cases import sms
+from cases.memo import ttl_cached
+from cases.models import Alarm, Category, Follower, Notification, Party, Reporter, Role
+
+log = logging.getLogger(__name__)
+Channel, Status = Notification.Channel, Notification.Status
+
+# Audiences, and what each hears of a case's events (issue 5). Followers hear what the
+# reporter hears. Whoever acted is never told of their own action.
+REPORTER = "reporter"
+LEAD_PARTY = "lead_party"
+CO_PARTIES = "co_parties"
+DISPATCHERS = "dispatchers"
+SUPERVISORS = "supervisors"
+NEW_FOLLOWER = "new_follower"
+
+HEARS = {
+    "file": (REPORTER,),
+    "dispatch": (REPORTER, LEAD_PARTY, CO_PARTIES),
+    "reassign": (LEAD_PARTY, CO_PARTIES),
+    "decide": (LEAD_PARTY, CO_PARTIES),
+    "rework": (LEAD_PARTY,),
+    "supervise": (LEAD_PARTY, SUPERVISORS),
+    "return": (DISPATCHERS,),
+    "request_extension": (DISPATCHERS,),
+    "resolve": (REPORTER,),
+    "verify": (REPORTER,),
+    "reject": (REPORTER,),
+    "reopen": (REPORTER,),
+    "merge": (NEW_FOLLOWER,),
+}
+
+# A claimed row is someone's to send for this long; after that the sweep may take it back.
+CLAIM = timedelta(minutes=10)
+# The sweep leaves fresh rows to the task published at commit for this long.
+GRACE = timedelta(minutes=1)
+SWEEP_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def for_event(event):
+    """Write the notifications `event` causes (see HEARS). Runs inside the event's
+    transaction; returns the rows written."""
+    rows = []
+    for audience in HEARS.get(event.kind, ()):
+        rows += _AUDIENCES[audience](event)
+    return _write(rows)
+
+
+def notify_users(users, kind, *, template=None, case=None, event=None, data=None, at=None, key=""):
+    """Tell staff `users` something of `kind`: in the portal, and by e-mail where they
+    have an address. The message comes from templates/notifications/staff/<template>.txt
+    (default: the kind). With a `key`, a person gets that message once, however often
+    this is called. Call it inside the transaction that makes the news; returns the rows."""
+    about = dict(kind=kind, template=template or kind, case=case, event=event, data=data or {})
+    at = at or timezone.now()
+    rows = []
+    for user in users:
+        rows += _staff_rows(user, at=at, key=key, **about)
+    if key:
+        taken = set(
+            Notification.objects.filter(key=key, user__in=[r.user for r in rows]).values_list(
+                "user_id", "channel"
+            )
+        )
+        rows = [r for r in rows if (r.user.pk, r.channel) not in taken]
+    return _write(rows)
+
+
+def notify_party(party, kind, **options):
+    """Tell every active handler of `party` (see notify_users for the options). The joint
+    meetings and the sweeps call this, e.g.
+    notify_party(party, "meeting", template="meeting_invitation", data={...})."""
+    return notify_users(handlers_of([party.pk]), kind, **options)
+
+
+def notify_reporter(case, kind, *, template=None, data=None, at=None, followers=False):
+    """Tell the reporter of `case` (and its followers, if asked) by e-mail or text message,
+    when they left a way to reach them. Template: notifications/reporter/<template>.txt."""
+    about = dict(kind=kind, template=template or kind, case=case, event=None, data=data or {})
+    return _write(_reporter_rows(at=at or timezone.now(), followers=followers, **about))
+
+
+def handlers_of(party_ids):
+    """The active staff users who handle cases for these parties."""
+    return _staff(memberships__party_id__in=party_ids, memberships__role=Role.HANDLER)
+
+
+def _staff(**membership):
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__party__is_active=True,
+            **membership,
+        )
+        .select_related("staff_profile")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _lead_party(event):
+    party_id = event.data.get("lead_party") or event.case.lead_party_id
+    return _for_staff(event, handlers_of([party_id]) if party_id else [])
+
+
+def _co_parties(event):
+    party_ids = event.data.get("co_parties") or []
+    if not party_ids:
+        return []
+    lead = event.data.get("lead_party") or event.case.lead_party_id
+    # Someone who handles for the lead party too hears it once, as the lead party.
+    users = handlers_of(party_ids).exclude(pk__in=handlers_of([lead]).values("pk"))
+    return _for_staff(event, users, template="share")
+
+
+def _dispatchers(event):
+    return _for_staff(event, _staff(memberships__role=Role.DISPATCHER))
+
+
+def _supervisors(event):
+    return _for_staff(event, _staff(memberships__role=Role.SUPERVISOR))
+
+
+def _for_staff(event, users, template=None):
+    about = _about(event, template)
+    rows = []
+    for user in users:
+        if user.pk != event.actor_id:
+            rows += _staff_rows(user, at=event.created_at, **about)
+    return rows
+
+
+def _reporter(event):
+    return _reporter_rows(at=event.created_at, followers=True, **_about(event))
+
+
+def _new_follower(event):
+    follower = (
+        Follower.objects.select_related("reporter").filter(pk=event.data.get("follower")).first()
+    )
+    if follower is None:
+        return []
+    about = _about(event, "follow") | {"kind": "follow", "data": {"follower": follower.pk}}
+    return _reporter_channel(follower.reporter, at=event.created_at, **about)
+
+
+def _about(event, template=None):
+    return dict(
+        kind=event.kind, template=template or event.kind, case=event.case, event=event, data={}
+    )
+
+
+_AUDIENCES = {
+    REPORTER: _reporter,
+    LEAD_PARTY: _lead_party,
+    CO_PARTIES: _co_parties,
+    DISPATCHERS: _dispatchers,
+    SUPERVISORS: _supervisors,
+    NEW_FOLLOWER: _new_follower,
+}
+
+
+def _staff_rows(user, *, kind, template, case, event, data, at, key=""):
+    """Staff always hear in the portal, and by e-mail when they have an address."""
+    common = dict(
+        kind=kind,
+        template=f"staff/{template}",
+        user=user,
+        case=case,
+        event=event,
+        data=data,
+        key=key,
+        created_at=at,
+    )
+    rows = [Notification(channel=Channel.APP, status=Status.SENT, sent_at=at, **common)]
+    if user.email and not _replaying():
+        rows.append(Notification(channel=Channel.EMAIL, attempt_at=at, **common))
+    return rows
+
+
+def _reporter_rows(*, followers, **about):
+    """The case's reporter and, with `followers`, everyone following it: one query."""
+    case, rows = about["case"], []
+    if _replaying():
+        return rows
+    reach = Q(pk=case.reporter_id) if case.reporter_id else Q(pk__in=[])
+    following = Follower.objects.filter(case=case)
+    if followers:
+        reach |= Q(pk__in=following.values("reporter_id"))
+    reporters = (
+        Reporter.objects.filter(reach)
+        .exclude(phone="", email="")
+        .annotate(follower=Subquery(following.filter(reporter=OuterRef("pk")).values("pk")[:1]))
+        .order_by("pk")
+    )
+    for reporter in reporters:
+        if reporter.pk == case.reporter_id:
+            rows += _reporter_channel(reporter, **about)
+        else:
+            data = {**about["data"], "follower": reporter.follower}
+            rows += _reporter_channel(reporter, **(about | {"data": data}))
+    return rows
+
+
+def _reporter_channel(reporter, *, kind, template, case, event, data, at):
+    """One message per reporter: by e-mail when they gave one (it costs nothing and
+    carries more), else by text message."""
+    if _replaying() or not reporter.has_contact:
+        return []
+    return [
+        Notification(
+            kind=kind,
+            template=f"reporter/{template}",
+            channel=Channel.EMAIL if reporter.email else Channel.SMS,
+            reporter=reporter,
+            case=case,
+            event=event,
+            data=data,
+            created_at=at,
+            attempt_at=at,
+        )
+    ]
+
+
+def _replaying():
+    from cases import effects
+
+    return effects.replaying_history()
+
+
+def _write(rows):
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows)
+    pending = [r.pk for r in rows if r.status == Status.PENDING]
+    if pending:
+        transaction.on_commit(lambda: publish(pending))
+    return rows
+
+
+def publish(ids):
+    """Queue a delivery task per notification. Never raises: with the broker away the rows
+    wait in the outbox, and the sweep sends them once it is back."""
+    from cases import tasks
+
+    for pk in ids:
+        try:
+            tasks.deliver_notification.delay(pk)
+        except Exception as error:
+            log.warning("Could not queue notification %s (%s); the outbox sweep will.", pk, error)
+            return
+
+
+# ---------------------------------------------------------------------------- delivery
+
+
+def deliver(notification_id, *, now=None):
+    """Send one e-mail or text message, if it is still waiting. Returns whether this call
+    sent it. Safe to run twice or at once: only the caller whose UPDATE claims the row
+    sends."""
+    now = now or timezone.now()
+    claimable = Q(status=Status.PENDING, attempts=0) | Q(
+        status__in=(Status.PENDING, Status.SENDING), attempt_at__lte=now
+    )
+    claimed = (
+        Notification.objects.filter(claimable, pk=notification_id)
+        .exclude(channel=Channel.APP)
+        .update(status=Status.SENDING, attempts=F("attempts") + 1, attempt_at=now + CLAIM)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related(
+        "user__staff_profile", "reporter", "case__category", "event"
+    ).get(pk=notification_id)
+    address = _address(notification)
+    if not address:
+        _finish(notification, Status.CANCELLED, error="no address any more")
+        return False
+    try:
+        message = render(notification)
+        _SEND[notification.channel](address, message)
+    except Exception as error:
+        _failed(notification, error, now)
+        return False
+    _finish(notification, Status.SENT, sent_at=timezone.now())
+    return True
+
+
+def _address(notification):
+    if notification.channel == Channel.EMAIL:
+        person = notification.user or notification.reporter
+        return person.email
+    return notification.reporter.phone if notification.reporter else ""
+
+
+def _send_email(address, message):
+    email = EmailMultiAlternatives(
+        message.subject,
+        message.text,
+        settings.DEFAULT_FROM_EMAIL,
+        [address],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    email.attach_alternative(message.html, "text/html")
+    email.send()
+
+
+def _send_sms(address, message):
+    sms.send(address, message.sms)
+
+
+_SEND = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+
+
+def _is_permanent(error):
+    if isinstance(error, (sms.PermanentError, TemplateDoesNotExist, TemplateSyntaxError)):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+def _failed(notification, error, now):
+    attempts = notification.attempts
+    text = f"{type(error).__name__}: {error}"[:2000]
+    if _is_permanent(error) or attempts >= settings.HONGMEI_NOTIFICATION_MAX_ATTEMPTS:
+        log.error("Notification %s failed for good: %s", notification.pk, text)
+        _finish(notification, Status.FAILED, error=text)
+        return
+    delay = min(
+        timedelta(seconds=settings.HONGMEI_NOTIFICATION_RETRY_SECONDS * 2 ** (attempts - 1)),
+        timedelta(hours=6),
+    )
+    log.warning("Notification %s not sent (%s); next try in %s.", notification.pk, text, delay)
+    _finish(notification, Status.PENDING, error=text, attempt_at=now + delay)
+
+
+def _finish(notification, status, *, error="", **fields):
+    """Record the outcome, unless the claim was lost meanwhile (another worker took over an
+    expired claim): then the row is theirs."""
+    if status != Status.PENDING:
+        fields.setdefault("attempt_at", None)
+    Notification.objects.filter(
+        pk=notification.pk, status=Status.SENDING, attempts=notification.attempts
+    ).update(status=status, last_error=error, **fields)
+
+
+def sweep_outbox(*, now=None, batch=SWEEP_BATCH):
+    """Queue delivery of every message still waiting whose time has come (left over by a
+    broker outage, a lost worker or a failed try). Reads only such rows (a partial index).
+    Returns how many were queued."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.due(now - GRACE)
+        .order_by("attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    publish(ids)
+    return len(ids)
+
+
+def retry_failed(queryset):
+    """Give failed messages a fresh set of attempts (the admin's action)."""
+    now = timezone.now()
+    ids = list(queryset.filter(status=Status.FAILED).values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        status=Status.PENDING, attempts=0, attempt_at=now, last_error=""
+    )
+    transaction.on_commit(lambda: publish(ids))
+    return len(ids)
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+@cache
+def _text_templates():
+    """Django templates without HTML escaping, for plain text and text messages."""
+    return DjangoTemplates(
+        {
+            "NAME": "notifications-text",
+            "DIRS": [settings.BASE_DIR / "templates"],
+            "APP_DIRS": True,
+            "OPTIONS": {"autoescape": False},
+        }
+    )
+
+
+def recipient_language(notification):
+    if notification.reporter_id:
+        language = notification.reporter.language
+    else:
+        profile = getattr(notification.user, "staff_profile", None)
+        language = profile.language if profile else settings.LANGUAGE_CODE
+    codes = [code for code, _ in settings.LANGUAGES]
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def render(notification):
+    """The message, in the recipient's language, for every channel."""
+    with translation.override(recipient_language(notification)):
+        context = _context(notification)
+        context["subject"], context["body"] = _content(notification, context)
+        engine = _text_templates()
+        return Message(
+            subject=context["subject"],
+            text=engine.get_template("notifications/email.txt").render(context),
+            html=render_to_string("notifications/email.html", context),
+            sms=engine.get_template("notifications/sms.txt").render(context).strip(),
+        )
+
+
+def headline(notification):
+    """(subject, body) in the active language, for the portal's list."""
+    return _content(notification, _context(notification))
+
+
+def _content(notification, context):
+    template = _text_templates().get_template(f"notifications/{notification.template}.txt")
+    subject, _, body = template.render(context).strip().partition("\n")
+    # Optional parts leave blank lines behind; a paragraph break is one blank line.
+    return subject.strip(), re.sub(r"\n\s*\n(\s*\n)+", "\n\n", body.strip())
+
+
+def _context(notification):
+    case, event = notification.case, notification.event
+    data = _datetimes({**(event.data if event else {}), **notification.data})
+    context = {
+        "notification": notification,
+        "case": case,
+        "event": event,
+        "data": data,
+        "note": event.note if event else "",
+        "by_system": bool(event and event.cause),
+        "site_url": settings.SITE_URL,
+    }
+    # The party the news is about, as it was then: the one dispatched to, the one that
+    # acted (a handler resolving, returning, asking for time), else the current lead.
+    acting = event.actor_party_id if event and event.actor_role == Role.HANDLER else None
+    party_id = data.get("lead_party") or data.get("party") or acting
+    parties = _parties()
+    context["party"] = parties.get(party_id or (case and case.lead_party_id))
+    context["returned_by"] = parties.get(data.get("returned_by"))
+    if data.get("step"):
+        context["step"] = Alarm.Step(data["step"]).label
+    for listed in ("overdue_cases", "due_soon_cases"):
+        if listed in data:
+            data[listed] = [_listed_case(item) for item in data[listed]]
+    if case is None:
+        context["link"] = settings.SITE_URL + reverse("staff:home")
+    elif notification.reporter_id:
+        context["link"] = tracking_link(case, data.get("follower"))
+    else:
+        context["link"] = staff_case_link(case)
+    return context
+
+
+@ttl_cached
+def _parties():
+    return Party.objects.in_bulk()
+
+
+@ttl_cached
+def _categories():
+    return Category.objects.in_bulk()
+
+
+def _listed_case(item):
+    return {
+        **item,
+        "due_at": parse_datetime(item["due_at"]),
+        "category": _categories().get(item["category"]),
+    }
+
+
+def _datetimes(data):
+    """Deadlines travel in JSON as ISO strings; templates want datetimes."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+            value = parse_datetime(value) or value
+        out[key] = value
+    return out
+
+
+def tracking_link(case, follower_id=None):
+    """The reporter's (or a follower's) private link to the case, absolute."""
+    token = case.token
+    if follower_id:
+        token = Follower.objects.filter(pk=follower_id).values_list("token", flat=True).first()
+    return settings.SITE_URL + reverse("track", args=[token])
+
+
+def staff_case_path(case):
+    return reverse("staff:case_detail", args=[case.number])
+
+
+def staff_case_link(case):
+    return settings.SITE_URL + staff_case_path(case)
+
+
+# ---------------------------------------------------------------------------- in the portal
+
+
+def inbox(user, *, before=None, limit=30):
+    """A page of the user's in-app notifications, newest first (by when the news
+    happened: replayed history is backdated); `before` is the id of the last row shown
+    (keyset pagination)."""
+    rows = Notification.objects.in_app(user).select_related("case__category", "event")
+    if before:
+        last = Notification.objects.in_app(user).filter(pk=before).values("created_at").first()
+        if last:
+            at = last["created_at"]
+            rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
+    return list(rows.order_by("-created_at", "-pk")[:limit])
+
+
+def unread_count(user, cap=99):
+    """Unread in-app notifications, counted up to `cap` + 1 (the bell shows "99+")."""
+    return Notification.objects.unread(user)[: cap + 1].count()
+
+
+def mark_read(user, ids=None):
+    """Mark the user's notifications read (all unread ones when `ids` is None)."""
+    rows = Notification.objects.unread(user)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

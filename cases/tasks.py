@@ -1,0 +1,47 @@
+"""Celery tasks: thin, each takes ids (or nothing), calls one domain function and is safe
+to run twice. Celery retries them only for transient errors (the database unreachable);
+sending has its own retries in the outbox (cases.notifications). The beat schedule is in
+settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from cases import alarms, digest, notifications
+from cases.models import Alarm
+
+TRANSIENT = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**TRANSIENT)
+def deliver_notification(notification_id):
+    return notifications.deliver(notification_id)
+
+
+@shared_task(**TRANSIENT)
+def sweep_outbox():
+    return notifications.sweep_outbox()
+
+
+@shared_task(**TRANSIENT)
+def sweep_deadlines():
+    return alarms.sweep(alarms.DEADLINE_KINDS)
+
+
+@shared_task(**TRANSIENT)
+def request_satisfaction():
+    return alarms.sweep([Alarm.Kind.SATISFACTION])
+
+
+@shared_task(**TRANSIENT)
+def apply_retention():
+    return alarms.sweep([Alarm.Kind.RETENTION])
+
+
+@shared_task(**TRANSIENT)
+def send_digests():
+    return digest.send_digests()

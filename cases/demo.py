@@ -751,7 +751,9 @@ def seed(case_count=300):
 
 
 def seed_meetings(street):
-    """One joint meeting held with decisions and one planned (meetings/demo.py); added once."""
+    """One joint meeting held with decisions and one planned (meetings/demo.py); added once,
+    replayed like the cases' past."""
     from meetings import demo
 
-    return demo.seed_meetings(street)
+    with effects.replaying():
+        return demo.seed_meetings(street)

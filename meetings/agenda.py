@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Event, Party, State
-from meetings import files
+from meetings import files, invitations
 from meetings.access import check_can_change
 from meetings.history import MeetingError, record
 from meetings.models import AgendaAttachment, AgendaItem, Decision, Meeting
@@ -81,6 +81,7 @@ def update_meeting(meeting, *, user, title, starts_at, place, convener, members)
             changed.append("members")
         if changed:
             record(meeting, "updated", actor=user, data={"changed": changed})
+            invitations.agenda_changed(meeting)
     return meeting
 
 
@@ -182,6 +183,7 @@ def add_case(meeting, case, *, user, at=None):
                 _("This case waits on the agenda of “%(meeting)s” already.") % {"meeting": other}
             )
         item = _add_case_item(meeting, case, user=user, at=at)
+        invitations.agenda_changed(meeting, at=at)
     return item
 
 
@@ -230,6 +232,7 @@ def add_topic(meeting, *, user, title, description="", presenter=None, at=None):
         record(
             meeting, "item_added", actor=user, at=at, data={"item": item.pk, "title": item.title}
         )
+        invitations.agenda_changed(meeting, at=at)
     return item
 
 
@@ -246,6 +249,7 @@ def update_item(item, *, user, title, description, presenter):
         record(
             item.meeting, "item_changed", actor=user, data={"item": item.pk, "title": item.title}
         )
+        invitations.agenda_changed(item.meeting)
     return item
 
 
@@ -267,6 +271,7 @@ def remove_item(item, *, user):
             data["case"] = item.case.number
         item.delete()
         record(meeting, "item_removed", actor=user, data=data)
+        invitations.agenda_changed(meeting)
         transaction.on_commit(lambda: files.remove(stored))
 
 
@@ -286,6 +291,7 @@ def move_item(item, *, user, up):
             if each.position != position:
                 AgendaItem.objects.filter(pk=each.pk).update(position=position)
         record(meeting, "item_moved", actor=user, data={"item": item.pk, "up": up})
+        invitations.agenda_changed(meeting)
     return item
 
 
@@ -390,6 +396,8 @@ def carry_over(meeting, *, at=None):
             added.append(item)
         for case in _deferred_cases(meeting):
             added.append(_add_case_item(meeting, case, user=None, at=at, carried=True))
+        if added:
+            invitations.agenda_changed(meeting, at=at)
     return added
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases import routing, workflow
 from cases.models import Case, Membership, Party, Role, State
 from cases.workflow import Actor
-from meetings import agenda, decisions, minutes
+from meetings import agenda, decisions, invitations, minutes
 from meetings.forms import COMMITTEE_KINDS
 from meetings.models import Meeting
 
@@ -250,4 +250,5 @@ def seed_meetings(street, now=None, rng_seed=2026):
             presenter=p["rc-yongzhao"],
             at=now - timedelta(hours=20),
         )
+        invitations.invite(planned, user=secretary, at=now - timedelta(hours=19))
     return [past, planned]

@@ -138,6 +138,7 @@ def meeting_page(request, meeting, failed=None):
         "labels": EVENT_LABELS,
         "item_labels": dict(AgendaItem.Kind.choices),
     }
+    context["invited"] = next((e for e in reversed(context["events"]) if e.kind == "invited"), None)
     if changer and meeting.agenda_open:
         context["offered"] = agenda.offered_cases(meeting)
         context["topic_form"] = _failed(failed, "topic") or TopicForm(prefix="topic", source=source)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("<int:pk>/hold/", views.meeting_hold, name="hold"),
+    path("<int:pk>/invite/", views.meeting_invite, name="invite"),
     path("<int:pk>/approve/", views.meeting_approve, name="approve"),
     path("<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
     path("<int:pk>/corrections/", views.meeting_correct, name="correct"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import keyset
 from cases.access import staff_required
 from cases.forms_staff import PortalData
-from meetings import decisions, minutes, pages, pdf
+from meetings import decisions, invitations, minutes, pages, pdf
 from meetings.access import can_change, meeting_for
 from meetings.agenda import create_meeting, update_meeting
 from meetings.forms import AttendanceForm, CorrectionForm, DoneForm, MeetingForm, add_refusal
@@ -136,6 +136,14 @@ def _state_change(request, pk, change, done_message):
 @require_POST
 def meeting_hold(request, pk):
     return _state_change(request, pk, minutes.hold, _("The meeting is held: record the minutes."))
+
+
+@staff_required
+@require_POST
+def meeting_invite(request, pk):
+    return _state_change(
+        request, pk, invitations.invite, _("Invitations sent to the member parties.")
+    )
 
 
 @staff_required

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cases.models import Case, State
+from cases.models import Case, Notification, State
 from meetings import agenda
 from meetings.models import Decision, Meeting
 from tests import factories
@@ -57,6 +57,8 @@ def test_a_case_goes_from_escalation_through_the_meeting_to_a_decision_done(
     plan_meeting(page, live_server, "12月街区治理联席会议", timezone.now() + timedelta(hours=1))
     page.click(f"button[data-add-case='{case.number}']")
     expect(page.locator(".agenda-item")).to_contain_text(case.number)
+    page.click("button[data-step=invite]")
+    expect(page.locator("#invited")).to_be_visible()
     page.click("button[data-step=hold]")
     expect(page.locator("#meeting-state")).to_have_text("已召开")
     page.click("summary[data-action=decide]")
@@ -114,6 +116,8 @@ def test_a_case_goes_from_escalation_through_the_meeting_to_a_decision_done(
     expect(follow_up.locator("[data-status]")).to_have_attribute("data-status", "done")
     expect(follow_up.locator(".follow-up-status")).to_have_text("已落实")
 
+    invited = Notification.objects.filter(kind="meeting", channel="app")
+    assert invited.filter(user__username="hangtian").exists()  # its party presented the case
     case.refresh_from_db()
     decision = Decision.objects.get()
     assert case.state == State.CLOSED and decision.is_done and decision.case == case

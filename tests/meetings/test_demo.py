@@ -3,7 +3,7 @@ with the follow-up of those decisions on its agenda; cases moved by the workflow
 
 from django.core.management import call_command
 
-from cases.models import Case, State
+from cases.models import Case, Notification, State
 from meetings.models import AgendaItem, Decision, Meeting, MeetingEvent
 from tests.invariants import history_problems
 
@@ -25,6 +25,10 @@ def test_seed_demo_adds_a_held_and_a_planned_meeting_once(db):
         assert case.events.filter(kind="decide", data__decision=decision.pk).exists()
         assert history_problems(case) == []
     assert Case.objects.filter(state=State.AWAITING_MEETING).exists()
+    assert planned.events.filter(kind="invited").exists()
+    invited = Notification.objects.filter(kind="meeting", channel="app")
+    assert invited.filter(user__username="hangtian").exists()
+    assert not Notification.objects.filter(kind="meeting", channel="email").exists()  # replayed
     counts = (Meeting.objects.count(), MeetingEvent.objects.count(), Decision.objects.count())
     call_command("seed_demo", "--cases", "120")
     assert (

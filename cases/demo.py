@@ -504,6 +504,7 @@ RESULTS = [
     "已督促责任方整改到位，现场已拍照留存。",
     "已清理完毕并安排后续巡查。",
 ]
+SHARE_REPORTS = ["协办部分已完成，已配合现场处置。", "已按分工完成协办事项。"]
 SURNAMES = "张王李赵刘陈杨黄周吴"
 
 
@@ -688,6 +689,12 @@ def _play(story, rng, dispatch_to, earlier):
 
 
 def _resolve(story, rng):
+    for share in workflow.unreported_shares(story.case):
+        handler = Membership.objects.filter(party=share.party, role=Role.HANDLER).first()
+        if not story.step(
+            "report_share", handler.user.username, hours=(0.5, 12), note=rng.choice(SHARE_REPORTS)
+        ):
+            return False
     photos = [_evidence_photo(rng)] if story.case.category.evidence_required else []
     return story.step(
         "resolve", story.handler(), hours=(1, 30), note=rng.choice(RESULTS), photos=photos
@@ -729,13 +736,24 @@ def seed_api_key():
 
 def seed(case_count=300):
     """Create or update the demo street. Cases are added only to a database without any;
-    returns how many were added."""
+    the joint meetings only to one without meetings. Returns how many cases were added."""
     street = seed_config()
     if Case.objects.exists():
+        seed_meetings(street)
         return 0
     # The demo's past is replayed, not lived: no mail for it, no alarms already past.
     with transaction.atomic(), effects.replaying():
         cases = seed_cases(
             case_count, street.parties, street.areas, street.categories, street.users
         )
+    seed_meetings(street)
     return len(cases)
+
+
+def seed_meetings(street):
+    """One joint meeting held with decisions and one planned (meetings/demo.py); added once,
+    replayed like the cases' past."""
+    from meetings import demo
+
+    with effects.replaying():
+        return demo.seed_meetings(street)

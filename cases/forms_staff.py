@@ -6,12 +6,22 @@ input is missing or wrong, is for workflow.perform() to say."""
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from cases import images, routing
+from cases import images, routing, workflow
 from cases.models import Case, Category, Party, StandardReply
 
 TEXT_INPUTS = ("reason", "note")
-FIELD_ORDER = ("lead_party", "co_parties", "deadline", "duplicate_of", "reason", "note", "photos")
+FIELD_ORDER = (
+    "lead_party",
+    "co_parties",
+    "deadline",
+    "duplicate_of",
+    "reason",
+    "note",
+    "open_shares_reason",
+    "photos",
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -76,6 +86,12 @@ class ActionForm(forms.Form):
         super().__init__(**kwargs)
         self.spec, self.case, self.user, self.source = spec, case, user, data_source
         wanted = set(spec.needs) | set(spec.accepts)
+        # Asked only while a co-party has not reported on its share (workflow rule).
+        self.open_shares = (
+            workflow.unreported_shares(case) if "open_shares_reason" in wanted else []
+        )
+        if not self.open_shares:
+            wanted.discard("open_shares_reason")
         for name in FIELD_ORDER:
             if name in wanted:
                 self.fields[name] = self._field(name, name in spec.needs, suggestion)
@@ -134,16 +150,25 @@ class ActionForm(forms.Form):
             )
         if name == "photos":
             return PhotosField(label=_("Photos"), help_text=_("Up to 5 photos."))
+        if name == "open_shares_reason":
+            names = "、".join(share.party.label for share in self.open_shares)
+            return forms.CharField(
+                label=_("Why resolve before every co-party has reported"),
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Not reported on their share yet: %(parties)s.") % {"parties": names},
+            )
         label = _("Reason") if name == "reason" else _("Note")
         if self.spec.name == "resolve":
-            label = _("Result")
+            label = pgettext_lazy("resolve", "Result")
         return forms.CharField(
             label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
         )
 
     @property
     def needed(self):
-        return set(self.spec.needs)
+        return set(self.spec.needs) | ({"open_shares_reason"} & set(self.fields))
 
     def clean_lead_party(self):
         value = self.cleaned_data.get("lead_party")

@@ -499,7 +499,7 @@ def _context(notification):
         if listed in data:
             data[listed] = [_listed_case(item) for item in data[listed]]
     if case is None:
-        context["link"] = settings.SITE_URL + reverse("staff:home")
+        context["link"] = settings.SITE_URL + (page_path(notification) or reverse("staff:home"))
     elif notification.reporter_id:
         context["link"] = tracking_link(case, data.get("follower"))
     else:
@@ -545,6 +545,15 @@ def tracking_link(case, follower_id=None):
 
 def staff_case_path(case):
     return reverse("staff:case_detail", args=[case.number])
+
+
+def page_path(notification):
+    """The portal page a notification without a case is about, as its writer named it in
+    data["path"] (e.g. a joint meeting: notify_party(..., data={"path": ...})); None if none."""
+    path = (notification.data or {}).get("path")
+    if isinstance(path, str) and path.startswith("/") and not path.startswith("//"):
+        return path
+    return None
 
 
 def staff_case_link(case):

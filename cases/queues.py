@@ -136,6 +136,21 @@ def queues_for(user):
     return queues
 
 
+OVERDUE_DECISIONS_SHOWN = 10
+
+
+def overdue_decisions(user, now=None):
+    """Joint-meeting decisions past their deadline and not done, most overdue first, for the
+    supervisor's queue page (one more than shown, to tell whether there are more); empty
+    for other roles. The decisions live in the meetings app (docs/meetings.md)."""
+    roles = roles_of(user)
+    if Role.SUPERVISOR not in roles and not (user.is_superuser and not roles):
+        return []
+    from meetings import decisions  # the meetings app builds on cases, not the reverse
+
+    return list(decisions.overdue(now)[: OVERDUE_DECISIONS_SHOWN + 1])
+
+
 def capped_count(queryset, cap=COUNT_CAP):
     """How many rows, up to `cap`: reads at most `cap` index entries."""
     return queryset.order_by().values("pk")[:cap].count()

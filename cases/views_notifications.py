@@ -54,7 +54,7 @@ def open_notification(request, pk):
     notification = get_object_or_404(Notification.objects.in_app(request.user), pk=pk)
     notifications.mark_read(request.user, [pk])
     if notification.case_id is None:
-        return redirect("staff:notifications")
+        return redirect(notifications.page_path(notification) or "staff:notifications")
     return redirect(notifications.staff_case_path(notification.case))
 
 

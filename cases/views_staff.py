@@ -80,6 +80,8 @@ def home(request):
         "current": current,
         "can_file": bool(roles & {Role.INSPECTOR, Role.DISPATCHER}),
         "is_inspector": Role.INSPECTOR in roles,
+        "overdue_decisions": queues.overdue_decisions(user, now),
+        "decisions_shown": queues.OVERDUE_DECISIONS_SHOWN,
     }
     return render(request, "staff/home.html", context)
 

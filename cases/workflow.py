@@ -89,7 +89,8 @@ _ACTION_LIST = [
          State.DISPATCHED, (Role.SECRETARY,), needs=("lead_party", "deadline"),
          accepts=("co_parties", "note"), public=True),
     Spec("resolve", _("Resolve"), (State.IN_PROGRESS,), State.RESOLVED,
-         (Role.HANDLER,), needs=("note",), accepts=("photos",), public=True, public_note=True),
+         (Role.HANDLER,), needs=("note",), accepts=("photos", "open_shares_reason"),
+         public=True, public_note=True),
     Spec("verify", _("Verify and close"), (State.RESOLVED,), State.CLOSED,
          (Role.INSPECTOR, Role.DISPATCHER, REPORTER), accepts=("note", "photos"), public=True),
     Spec("rework", _("Order rework"), (State.RESOLVED,), State.IN_PROGRESS,
@@ -389,7 +390,42 @@ def _clean_inputs(spec, case, inputs, at):
         raise InvalidInput(_("Choose one of the ratings."), field="rating")
     if spec.name == "resolve" and case.category.evidence_required and not clean.get("photos"):
         raise MissingInput(_("This category needs a photo of the result."), field="photos")
+    if spec.name == "resolve":
+        _check_open_shares(case, clean)
     return clean
+
+
+def unreported_shares(case):
+    """The active co-party shares of `case` not reported on yet, with their parties."""
+    return list(
+        case.shares.filter(is_active=True, reported_at__isnull=True)
+        .select_related("party")
+        .order_by("party__name")
+    )
+
+
+def _check_open_shares(case, clean):
+    """The lead party resolves once every co-party has reported on its share, or says why
+    it resolves without them (design §6; docs/workflow.md)."""
+    reason = (clean.get("open_shares_reason") or "").strip()
+    if len(reason) > MAX_TEXT:
+        raise InvalidInput(
+            _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT},
+            field="open_shares_reason",
+        )
+    open_shares = unreported_shares(case)
+    if open_shares and not reason:
+        names = "、".join(share.party.label for share in open_shares)
+        raise MissingInput(
+            _(
+                "Co-parties yet to report on their share: %(parties)s. Wait for their "
+                "reports, or say why the case is resolved without them."
+            )
+            % {"parties": names},
+            field="open_shares_reason",
+        )
+    clean["open_shares_reason"] = reason
+    clean["open_shares"] = [share.party_id for share in open_shares]
 
 
 def _check_party(party, field_name):
@@ -491,7 +527,11 @@ def _apply(spec, case, inputs, role, party, actor, at):
         case.verify_due = sla.deadline(
             at, case.category.verify_hours, calendar_hours=case.calendar_hours
         )
-        return {"within_limit": bool(case.resolve_due and at <= case.resolve_due)}
+        data = {"within_limit": bool(case.resolve_due and at <= case.resolve_due)}
+        if inputs["open_shares"]:
+            data["open_shares"] = inputs["open_shares"]
+            data["open_shares_reason"] = inputs["open_shares_reason"]
+        return data
     if name == "verify":
         case.closed_at = at
         case.disputed_at = None

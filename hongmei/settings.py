@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "cases",
     "integrations",
+    "meetings",
 ]
 
 MIDDLEWARE = [

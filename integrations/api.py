@@ -164,6 +164,12 @@ class ActionSerializer(serializers.Serializer):
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    open_shares_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        help_text="resolve: why the case is resolved before every co-party has reported",
+    )
     lead_party = serializers.SlugRelatedField(
         slug_field="code", queryset=Party.objects.filter(is_active=True), required=False
     )

@@ -63,7 +63,10 @@ def _steps(street):
             ("dispatch", "dispatcher", {"lead_party": hangtian, "co_parties": [yongzhao]})
         ],
         State.IN_PROGRESS: [("accept", "hangtian", {})],
-        State.RESOLVED: [("resolve", "hangtian", {"note": "已清理完毕"})],
+        State.RESOLVED: [
+            ("report_share", "yongzhao", {"note": "协办部分已完成"}),
+            ("resolve", "hangtian", {"note": "已清理完毕"}),
+        ],
         State.CLOSED: [("verify", "inspector", {})],
     }
 
@@ -79,7 +82,8 @@ PATHS = {
 
 def case_in(street, state, *, at=None, **kwargs):
     """A case brought to `state` along the usual path: dispatched to 航天新苑居委 with
-    永兆居委 as co-party, accepted, resolved and verified as far as needed."""
+    永兆居委 as co-party, accepted, the co-party's share reported, resolved and verified as
+    far as needed."""
     case = new_case(street, at=at, **kwargs)
     if state == State.REJECTED:
         return act(street, case, "reject", "dispatcher", reason="不属于街道管辖", at=at)

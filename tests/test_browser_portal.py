@@ -53,7 +53,9 @@ def test_handler_accepts_contacts_and_resolves_with_a_photo(phone, live_server, 
     form.locator("button[type=submit]").click()
     expect(page.locator("#action-resolve .errorlist")).to_contain_text("请填写说明。")
     form = page.locator("#action-resolve form")
-    form.locator("textarea").fill("保洁人员已到场清理完毕。")
+    form.locator("textarea[name=resolve-note]").fill("保洁人员已到场清理完毕。")
+    # The co-party (永兆居委) has not reported on its share: the lead party says why.
+    form.locator("textarea[name=resolve-open_shares_reason]").fill("楼道部分已由我方一并清理。")
     form.locator("input[type=file]").set_input_files(str(photo))
     form.locator("button[type=submit]").click()
     expect(page.locator("#case-state")).to_have_text("待核查")

@@ -110,6 +110,7 @@ def test_work_done_in_time_raises_no_alarm(street):
     case = case_in(street, State.DISPATCHED, category="noise", at=monday)
     case = act(street, case, "accept", "hangtian", at=monday + timedelta(minutes=30))
     case = act(street, case, "contact", "hangtian", note="已联系", at=monday + timedelta(hours=1))
+    act(street, case, "report_share", "yongzhao", note="已配合", at=monday + timedelta(hours=2))
     case = act(street, case, "resolve", "hangtian", note="已处理", at=monday + timedelta(hours=3))
     assert planned(case) == []
     assert sweep(monday + timedelta(days=10)) == 0

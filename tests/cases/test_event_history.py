@@ -39,6 +39,7 @@ def test_the_history_is_the_events(street):
         ("file", "", "reported", None),
         ("dispatch", "reported", "dispatched", "dispatcher"),
         ("accept", "dispatched", "in_progress", "hangtian"),
+        ("report_share", "", "", "yongzhao"),
         ("resolve", "in_progress", "resolved", "hangtian"),
         ("verify", "resolved", "closed", "inspector"),
     ]

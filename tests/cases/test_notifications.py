@@ -160,6 +160,7 @@ def test_the_reporter_of_a_rejected_duplicate_follows_the_original_and_hears_its
     act(street, duplicate, "reject", "dispatcher", reason="重复报告", duplicate_of=original)
     message = notifications.render(Notification.objects.get(case=duplicate, kind="reject"))
     assert original.number in message.text
+    act(street, original, "report_share", "yongzhao", note="已配合")
     act(street, original, "resolve", "hangtian", note="已清理")
     assert (f"follower {duplicate.reporter_id}", Channel.EMAIL, "reporter/resolve") in heard(
         original

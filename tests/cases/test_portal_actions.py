@@ -73,6 +73,7 @@ def test_htmx_refusal_comes_back_in_the_panel_with_status_200(client, street):
 
 def test_handler_resolves_with_an_evidence_photo(client, street):
     case = factories.case_in(street, State.IN_PROGRESS, category="cooking-fumes")
+    factories.act(street, case, "report_share", "yongzhao", note="已配合检查")
     signed_in(client, street, "hangtian")
     refused = client.post(action_url(case, "resolve"), {"resolve-note": "已整改"})
     assert refused.status_code == 400

@@ -88,6 +88,7 @@ def test_followers_are_anonymised_with_the_case_they_follow(street):
     case = case_in(street, State.IN_PROGRESS, at=closed_at)
     neighbour = Reporter.objects.create(phone="13900000009")
     workflow.follow(case, neighbour, at=closed_at)
+    act(street, case, "report_share", "yongzhao", note="已配合", at=closed_at)
     act(street, case, "resolve", "hangtian", note="已处理", at=closed_at)
     act(street, case, "verify", "inspector", at=closed_at)
     assert retain(closed_at + YEAR) == 2

@@ -413,6 +413,7 @@ def test_rejecting_a_duplicate_makes_its_reporter_follow_the_original(street):
 
 def test_resolve_stores_evidence_photos_on_its_event(street):
     case = case_in(street, State.IN_PROGRESS, category="signboard")
+    act(street, case, "report_share", "yongzhao", note="已配合")
     event = workflow.perform(
         case, "resolve", actor=staff(street, "hangtian"), note="已整改", photos=[tiny_photo()]
     )
@@ -427,6 +428,7 @@ def test_resolve_stores_evidence_photos_on_its_event(street):
 
 def test_refused_action_leaves_no_stored_photo(street, monkeypatch):
     case = case_in(street, State.IN_PROGRESS, category="signboard")
+    act(street, case, "report_share", "yongzhao", note="已配合")
     stored = []
     original = workflow._store_photos
 

@@ -43,7 +43,7 @@ def inputs_for(action, street):
         "reassign": {"lead_party": street.parties["cityops"], "reason": "改派城管"},
         "escalate": {"reason": "需要协调"},
         "decide": {"lead_party": street.parties["rc-hangtian"], "deadline": future},
-        "resolve": {"note": "已处置"},
+        "resolve": {"note": "已处置", "open_shares_reason": "协办部分已一并完成"},
         "rework": {"reason": "未整改到位"},
         "reopen": {"reason": "问题反复"},
         "note": {"note": "备注"},

@@ -247,7 +247,16 @@ def test_actions_move_the_case_exactly_as_the_workflow_does(street, api_as):
     deadline = (timezone.now() + timedelta(days=20)).isoformat()
     act(api_as("hangtian"), case, "request_extension", 200, deadline=deadline, reason="等商户")
     act(api_as("dispatcher"), case, "approve_extension", 200)
-    act(api_as("hangtian"), case, "resolve", 200, note="已清理")
+    body = act(api_as("hangtian"), case, "resolve", 400, note="已清理")
+    assert (body["code"], body["field"]) == ("missing_input", "open_shares_reason")
+    act(
+        api_as("hangtian"),
+        case,
+        "resolve",
+        200,
+        note="已清理",
+        open_shares_reason="永兆居委会的部分已一并完成",
+    )
     done = act(api_as("inspector"), case, "verify", 200)
     assert done["case"]["state"] == "closed"
     kinds = list(Case.objects.get(pk=case.pk).events.values_list("kind", flat=True))
@@ -323,7 +332,7 @@ def test_evidence_photos_go_up_as_multipart(street, api_as):
     image.name = "proof.png"
     response = api.post(
         f"/api/cases/{case.number}/actions/resolve/",
-        {"note": "已整改", "photos": [image]},
+        {"note": "已整改", "photos": [image], "open_shares_reason": "协办部分已一并完成"},
         format="multipart",
     )
     assert response.status_code == 200, response.content

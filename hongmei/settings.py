@@ -166,6 +166,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down must not make a request hang: publishing gives up quickly and
 # the outbox sweep delivers later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULE = {
+    # The dashboard's indicator roll-up (cases.rollup): folds the last minutes' events
+    # into the daily figures, so the dashboard replays only what happened since.
+    "indicators-roll-up": {
+        "task": "cases.tasks.roll_up_indicators",
+        "schedule": float(env("HONGMEI_ROLLUP_SECONDS", "300")),
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -21,6 +21,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from cases import sla
+from cases.memo import ttl_cached
 from cases.models import (
     Case,
     Category,
@@ -121,6 +122,10 @@ class Figures:
             self.handling[key] = self.handling.get(key, 0) + 1
         else:
             self.counts[counter] += value
+
+    def add(self, other):
+        """Add another Figures' counts and handling times to these."""
+        self.add_row([other.counts[c] for c in COUNTERS], other.handling)
 
     def add_row(self, counts, handling):
         for name, value in zip(COUNTERS, counts, strict=True):
@@ -385,7 +390,9 @@ def clock_for(first, last):
     return sla.Clock(first, timezone.localtime(last + _CLOCK_MARGIN, TZ).date())
 
 
+@ttl_cached
 def categories():
+    """Every category by id (their limits drive the deadlines the replay recomputes)."""
     return {c.id: c for c in Category.objects.all()}
 
 
@@ -507,7 +514,8 @@ def figures(selection, groupings=("total",), *, now=None):
     Figures}, "party": {id: Figures}, …} — the roll-up up to its watermark plus the facts
     after it, replayed live from the few cases touched since.
 
-    Queries: one for the watermark, one per grouping, one for the live part.
+    Queries: one for the watermark, one per grouping, one for the live part (and the
+    categories, once a minute).
     """
     now = now or timezone.now()
     results = _empty(groupings)

@@ -12,6 +12,7 @@ admin.site.index_title = _("Configuration")
 urlpatterns = [
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/dashboard/", include("cases.urls_dashboard")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup setup-dev system-packages messages lint format lock clean
+.PHONY: help run test setup setup-dev system-packages messages lint format lock clean bench
 
 help:
 	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
@@ -19,6 +19,7 @@ help:
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
 	@echo "make lock    re-lock requirements*.lock from pyproject.toml"
+	@echo "make bench   benchmark at 10k and 1M cases with gunicorn on PostgreSQL (BENCH_SIZES=...)"
 
 # ---------------------------------------------------------------- setup
 
@@ -78,6 +79,15 @@ run: setup
 test: NEED_CHROMIUM = 1
 test: system-packages setup-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- benchmark
+
+# Seeds its own database (BENCH_DATABASE_URL, default hongmei_bench_run), serves the app with
+# gunicorn, drives load from another process, prints a table per size into bench/results/.
+BENCH_SIZES ?= 10000,1000000
+BENCH_ARGS ?=
+bench: setup-dev
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- upkeep
 

@@ -25,8 +25,8 @@ PERIODS = [
     ("custom", _("Custom range")),
 ]
 BREAKDOWNS = [
-    ("party", _("By party")),
     ("category", _("By category")),
+    ("party", _("By party")),
     ("area", _("By area")),
     ("day", _("By day")),
 ]
@@ -152,12 +152,14 @@ class Board:
         return [(state.value, state.label) for state in OPEN_STATES]
 
 
-def build(user, selection, config, *, by="party", now=None):
+def build(user, selection, config, *, by="category", now=None):
     """Everything the dashboard shows for `selection`, as `user` may see it."""
     now = now or timezone.now()
-    figures = indicators.figures(selection, ("total", "party", "category", "area"), now=now)
+    groupings = ("total", "party", "area", *(("category",) if by == "category" else ()))
+    figures = indicators.figures(selection, groupings, histograms=("total", by), now=now)
     trend_start = min(selection.start, selection.end - timedelta(days=TREND_DAYS - 1))
-    days = indicators.figures(replace(selection, start=trend_start), ("day",), now=now)["day"]
+    trend = replace(selection, start=trend_start)
+    days = indicators.figures(trend, ("day",), histograms=(by,), now=now)["day"]
     weekly = (selection.end - trend_start).days >= WEEKLY_AFTER
     cases = _open_cases(user, selection)
     overdue = cases.overdue(now)

@@ -73,7 +73,7 @@ class FilterForm(_Filters):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     by = forms.ChoiceField(
-        label=_("Table"), choices=dashboard.BREAKDOWNS, required=False, initial="party"
+        label=_("Table"), choices=dashboard.BREAKDOWNS, required=False, initial="category"
     )
     field_order = ["period", "start", "end", "party", "category", "area", "by"]
 
@@ -102,7 +102,7 @@ class FilterForm(_Filters):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = data.get("period") or "month"
         start, end = dashboard.period_dates(period, self.today, data.get("start"), data.get("end"))
-        return self._selection(start, end), period, data.get("by") or "party"
+        return self._selection(start, end), period, data.get("by") or "category"
 
 
 class ReportForm(_Filters):

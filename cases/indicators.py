@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -509,20 +509,22 @@ def covered_until():
     return row.covered_until if row else None
 
 
-def figures(selection, groupings=("total",), *, now=None):
+def figures(selection, groupings=("total",), *, histograms=None, now=None):
     """The figures of `selection` for each grouping: {"total": Figures, "day": {date:
     Figures}, "party": {id: Figures}, …} — the roll-up up to its watermark plus the facts
-    after it, replayed live from the few cases touched since.
+    after it, replayed live from the few cases touched since. Handling times (median, p90)
+    are read for the groupings in `histograms` only (default: all of them).
 
-    Queries: one for the watermark, one per grouping, one for the live part (and the
-    categories, once a minute).
+    Queries: the watermark, one per grouping and one more per histogram, the live part (and
+    the categories, once a minute).
     """
     now = now or timezone.now()
+    histograms = groupings if histograms is None else histograms
     results = _empty(groupings)
     since = covered_until()
     if since is not None:
         for grouping in groupings:
-            _add_rows(results[grouping], grouping, selection)
+            _add_rows(results[grouping], grouping, selection, grouping in histograms)
     live = touched_since(since, now) if since is not None else Event.objects.all()
     if selection.categories is not None:
         live = live.filter(case__category_id__in=selection.categories)
@@ -532,7 +534,12 @@ def figures(selection, groupings=("total",), *, now=None):
     return _finish(results, groupings)
 
 
-def _add_rows(groups, grouping, selection):
+_KEY_COLUMN = {"day": "day", "party": "party_key", "category": "category_key", "area": "area_key"}
+
+
+def _add_rows(groups, grouping, selection, histogram):
+    """Add the roll-up's rows of `selection` at the grain of `grouping`, summed by the
+    database per group; the handling histograms, when asked, row by row."""
     rows = IndicatorDay.objects.filter(
         grain=selection.grain(grouping), day__gte=selection.start, day__lte=selection.end
     )
@@ -542,11 +549,20 @@ def _add_rows(groups, grouping, selection):
         rows = rows.filter(category_key__in=selection.categories)
     if selection.areas is not None:
         rows = rows.filter(area_key__in=selection.areas)
-    for day, party, category, area, handling, *counts in rows.values_list(
-        "day", "party_key", "category_key", "area_key", "handling", *COUNTERS
-    ):
-        key = _group_key(grouping, day, party or None, category or None, area or None)
-        groups[key].add_row(counts, handling)
+    column = _KEY_COLUMN.get(grouping)
+    sums = {name: Sum(name) for name in COUNTERS}
+    if column is None:
+        totals = rows.aggregate(**sums)
+        if any(totals.values()):
+            groups[None].add_row([totals[name] or 0 for name in COUNTERS], {})
+    else:
+        for row in rows.order_by().values(column).annotate(**sums):
+            key = row[column] if grouping == "day" else (row[column] or None)
+            groups[key].add_row([row[name] for name in COUNTERS], {})
+    if histogram:
+        for key, handling in rows.exclude(handling={}).values_list(column or "grain", "handling"):
+            key = None if column is None else key if grouping == "day" else (key or None)
+            groups[key].add_row([0] * len(COUNTERS), handling)
 
 
 def recompute(selection, groupings=("total",), *, now=None):

@@ -127,6 +127,6 @@ def test_dashboard_figures_cost_the_same_queries_at_any_size(generated, django_a
     rollup.rebuild()
     selection = selections(generated)[0]
     indicators.categories()  # cached for a minute
-    # Watermark, one per grouping, the live part.
-    with django_assert_num_queries(7):
+    # The watermark, one per grouping and one per histogram, the live part.
+    with django_assert_num_queries(12):
         indicators.figures(selection, GROUPINGS)

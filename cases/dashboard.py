@@ -10,7 +10,8 @@ import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case as DbCase
+from django.db.models import Count, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -219,28 +220,28 @@ def _open_cases(user, selection):
 
 
 def _aging(cases, now):
-    """Open cases by age since filing and by state, in one query over the open cases."""
-    counts = {}
-    for low, high, _label in AGES:
-        age = Q(created_at__lte=now - timedelta(days=low))
-        if high is not None:
-            age &= Q(created_at__gt=now - timedelta(days=high))
-        for state in OPEN_STATES:
-            counts[f"a{low}_{state}"] = Count("id", filter=age & Q(state=state))
-    counts["overdue"] = Count("id", filter=Q(due_at__lt=now))
-    counts["supervised"] = Count("id", filter=Q(supervised_at__isnull=False))
-    totals = cases.order_by().aggregate(**counts)
+    """Open cases by age since filing and by state (an index-only read of the open cases'
+    states and filing times), and how many are overdue and supervised (partial indexes)."""
+    whens = [
+        When(created_at__gt=now - timedelta(days=high), then=Value(low))
+        for low, high, _label in AGES
+        if high is not None
+    ]
+    rows = (
+        cases.order_by()
+        .annotate(age=DbCase(*whens, default=Value(AGES[-1][0])))
+        .values("state", "age")
+        .annotate(n=Count("id"))
+    )
+    counts = {(row["state"], row["age"]): row["n"] for row in rows}
     buckets = [
-        (label, {state: totals[f"a{low}_{state}"] or 0 for state in OPEN_STATES})
+        (label, {state: counts.get((state, low), 0) for state in OPEN_STATES})
         for low, _high, label in AGES
     ]
-    open_count = sum(sum(b.values()) for _, b in buckets)
-    return (
-        charts.stacked(buckets, OPEN_STATES),
-        open_count,
-        totals["overdue"] or 0,
-        totals["supervised"] or 0,
-    )
+    open_count = sum(counts.values())
+    overdue = cases.order_by().overdue(now).count()
+    supervised = cases.order_by().filter(supervised_at__isnull=False).count()
+    return charts.stacked(buckets, OPEN_STATES), open_count, overdue, supervised
 
 
 def _trend_points(days, start, end, weekly, party_view):

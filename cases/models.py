@@ -583,6 +583,21 @@ class Case(models.Model):
             models.Index(fields=["category", "lat", "lng"], name="case_category_point"),
             models.Index(fields=["area", "state"], name="case_area_state"),
             models.Index(fields=["closed_at"], name="case_closed"),
+            # Open cases under supervision (督办): the dashboard's list and count.
+            models.Index(
+                fields=["-supervised_at"],
+                name="case_supervised_open",
+                condition=Q(
+                    supervised_at__isnull=False,
+                    state__in=[
+                        "reported",
+                        "dispatched",
+                        "in_progress",
+                        "awaiting_meeting",
+                        "resolved",
+                    ],
+                ),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

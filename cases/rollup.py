@@ -96,7 +96,8 @@ def _merge(cube):
     days = {key[0] for key in cube}
     stored = {
         (r.day, r.grain, r.party_key, r.category_key, r.area_key): r
-        for r in IndicatorDay.objects.filter(day__in=days)
+        # grain first: the unique index (grain, day, …) serves the lookup.
+        for r in IndicatorDay.objects.filter(grain__in=GRAINS, day__in=days)
     }
     changed, new = [], []
     for key, acc in cube.items():
@@ -189,7 +190,7 @@ def rebuild(since=None, *, now=None, batch=5000, progress=None):
         state = _lock(until)
         rows = IndicatorDay.objects.all()
         if since:
-            rows = rows.filter(day__gte=since)
+            rows = rows.filter(grain__in=GRAINS, day__gte=since)
         rows.delete()
         pending, late, written = defaultdict(_new), defaultdict(_new), set()
         for ids in _batches(_cases_with_facts_since(start), batch):

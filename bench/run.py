@@ -354,6 +354,10 @@ def run_size(size, args, url, name):
         for scenario in SCENARIOS:
             log(f"{size:,} cases: {scenario.name}")
             figures, note = measure(scenario, server, env, context, args)
+            if figures:
+                # Other work on the machine moves every figure: say how busy it was.
+                load = os.getloadavg()[0]
+                note = f"{note}; load {load:.1f}" if note else f"load {load:.1f}"
             rows.append(
                 {"name": scenario.name, "floor": scenario.floor, "figures": figures, "note": note}
             )

@@ -1,7 +1,12 @@
 """Settings for the benchmark only (bench/run.py): the product's settings, served as in
 production (DEBUG off), plus the floor views' URLconf. Never used by the product."""
 
+import warnings
+
 from hongmei.settings import *  # noqa: F403
+
+# No collectstatic for a benchmark: WhiteNoise need not warn that STATIC_ROOT is missing.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False

@@ -12,7 +12,7 @@ CONCURRENCY ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup setup-dev system-packages messages lint format lock clean \
-	worker beat worker-beat broker
+	worker beat worker-beat broker bench
 
 help:
 	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
@@ -23,6 +23,7 @@ help:
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
 	@echo "make lock    re-lock requirements*.lock from pyproject.toml"
+	@echo "make bench   benchmark at 10k and 1M cases with gunicorn on PostgreSQL (BENCH_SIZES=...)"
 
 # ---------------------------------------------------------------- setup
 
@@ -105,6 +106,15 @@ beat: setup broker
 worker-beat: setup broker
 	@mkdir -p var
 	$(BIN)/celery -A hongmei worker --beat --loglevel=INFO --concurrency=$(CONCURRENCY)
+
+# ---------------------------------------------------------------- benchmark
+
+# Seeds its own database (BENCH_DATABASE_URL, default hongmei_bench_run), serves the app with
+# gunicorn, drives load from another process, prints a table per size into bench/results/.
+BENCH_SIZES ?= 10000,1000000
+BENCH_ARGS ?=
+bench: setup-dev
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- upkeep
 

@@ -6,7 +6,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from cases import alarms, digest, notifications
+from cases import alarms, digest, notifications, rollup
 from cases.models import Alarm
 
 TRANSIENT = {
@@ -45,3 +45,9 @@ def apply_retention():
 @shared_task(**TRANSIENT)
 def send_digests():
     return digest.send_digests()
+
+
+@shared_task(**TRANSIENT)
+def roll_up_indicators():
+    """Fold the indicator facts since the last run into the dashboard's daily roll-up."""
+    return rollup.roll_up()

@@ -246,6 +246,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 3600},
     },
+    # The dashboard's indicator roll-up (cases.rollup): folds the last minutes' events
+    # into the daily figures, so the dashboard replays only what happened since.
+    "indicators-roll-up": {
+        "task": "cases.tasks.roll_up_indicators",
+        "schedule": float(env("HONGMEI_ROLLUP_SECONDS", "300")),
+        "options": {"expires": float(env("HONGMEI_ROLLUP_SECONDS", "300")) - 10},
+    },
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -38,6 +38,11 @@ def is_street_wide(user):
     return user.is_superuser or bool(roles_of(user) & STREET_WIDE_ROLES)
 
 
+def may_import_work_orders(user):
+    """Dispatchers and supervisors (and superusers) import 12345 work orders."""
+    return user.is_superuser or bool(roles_of(user) & {Role.DISPATCHER, Role.SUPERVISOR})
+
+
 def is_staff_member(user):
     return user.is_authenticated and (user.is_superuser or bool(roles_of(user)))
 

@@ -41,6 +41,7 @@ class FilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    supervised = forms.BooleanField(label=_("Under supervision"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -89,6 +90,8 @@ class FilterForm(forms.Form):
             queryset = queryset.overdue(now)
         if data["due_soon"]:
             queryset = queryset.filter(due_at__gte=now, due_at__lt=queues.due_soon_limit(now))
+        if data["supervised"]:
+            queryset = queryset.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
         if data["q"]:
             queryset = search.matching(queryset, data["q"])
         return queryset

@@ -138,8 +138,7 @@ def importer_required(view):
     @staff_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        roles = access.roles_of(request.user)
-        if not (request.user.is_superuser or roles & {Role.DISPATCHER, Role.SUPERVISOR}):
+        if not access.may_import_work_orders(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,7 @@
 from django import template
+from django.utils.html import format_html
 
-from cases import sla
+from cases import access, sla
 
 register = template.Library()
 
@@ -8,3 +9,18 @@ register = template.Library()
 @register.simple_tag
 def calendar_warnings():
     return sla.calendar_warnings()
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, href, label, exact=False):
+    """A navigation link, marked as the current page when the request is under `href`."""
+    path = context["request"].path
+    current = path == href if exact else path.startswith(href)
+    return format_html(
+        '<a href="{}"{}>{}</a>', href, " aria-current=page" if current else "", label
+    )
+
+
+@register.filter
+def may_import(user):
+    return access.may_import_work_orders(user)

@@ -96,6 +96,18 @@ def test_overdue_and_due_soon_filters(client, street):
     assert fresh.number not in numbers(client.get("/staff/cases/?overdue=on"))
 
 
+def test_supervised_filter_lists_open_cases_under_supervision(client, street):
+    supervised = factories.case_in(street, State.IN_PROGRESS)
+    factories.act(street, supervised, "supervise", "supervisor", note="请加快")
+    closed = factories.case_in(street, State.RESOLVED)
+    factories.act(street, closed, "supervise", "supervisor", note="请核查")
+    factories.act(street, closed, "verify", "inspector")
+    factories.case_in(street, State.IN_PROGRESS)
+    signed_in(client, street, "dispatcher")
+    # The dashboard links here with ?supervised=1.
+    assert numbers(client.get("/staff/cases/?supervised=1")) == {supervised.number}
+
+
 def test_keyset_pages_walk_every_case_once_in_order(client, street):
     # New cases have no deadline (NULL due_at, sorted last), dispatched ones have one.
     made = [factories.new_case(street) for _ in range(3)]

@@ -52,3 +52,13 @@ def test_password_change(client, street):
 
 def test_staff_session_lasts_one_working_day():
     assert settings.SESSION_COOKIE_AGE == 10 * 3600
+
+
+def test_navigation_marks_the_current_page_and_offers_the_import_to_dispatchers(client, street):
+    client.force_login(street.users["dispatcher"])
+    page = client.get("/staff/cases/").content.decode()
+    assert '<a href="/staff/cases/" aria-current=page>' in page
+    assert '<a href="/staff/" aria-current' not in page
+    assert 'href="/staff/imports/12345/"' in page
+    client.force_login(street.users["hangtian"])
+    assert 'href="/staff/imports/12345/"' not in client.get("/staff/").content.decode()

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from cases import effects, sla, workflow
+from cases import effects, rollup, sla, workflow
 from cases.images import Photo
 from cases.models import (
     ApiKey,
@@ -747,6 +747,8 @@ def seed(case_count=300):
             case_count, street.parties, street.areas, street.categories, street.users
         )
     seed_meetings(street)
+    # The dashboard reads its figures from the roll-up; build it for the demo's past.
+    rollup.roll_up()
     return len(cases)
 
 

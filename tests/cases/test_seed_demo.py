@@ -9,6 +9,8 @@ from cases.models import (
     Case,
     Category,
     Event,
+    IndicatorDay,
+    IndicatorRollup,
     Membership,
     Party,
     RoutingRule,
@@ -96,3 +98,5 @@ def test_seed_demo_cases_cover_every_state_with_consistent_histories(db):
     assert Event.objects.filter(kind="rate").exists()
     assert Event.objects.filter(kind="rework").exists()
     assert Event.objects.filter(kind="return").exists()
+    # The dashboard's roll-up is built for the demo's past.
+    assert IndicatorRollup.objects.exists() and IndicatorDay.objects.exists()

@@ -3,6 +3,7 @@ form, the dispatcher's queue, the handler's case page, the inspector's queue, an
 the reporter's tracking page."""
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
@@ -27,12 +28,17 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     choose(resident, "noise")  # no automatic rule: the dispatcher decides
     resident.fill("#id_description", "夜间施工噪声很大，影响休息")
     tap_map(resident)
+    resident.fill("#id_email", "resident@example.com")
     expect(resident.locator("#where .place")).to_contain_text("航天新苑")
     resident.click("#send")
     expect(resident.locator("h1")).to_have_text("谢谢！您的报告已收到")
     number = resident.locator(".case-number").inner_text()
     tracking = resident.url.replace("sent/", "")
     assert Case.objects.get(number=number).state == State.REPORTED
+    # The receipt reaches the reporter with the private link (the notification outbox).
+    receipt = [m for m in mail.outbox if m.to == ["resident@example.com"]]
+    assert len(receipt) == 1 and number in receipt[0].subject + receipt[0].body
+    assert tracking.replace(live_server.url, "") in receipt[0].body
 
     sign_in(staff, "dispatcher")
     staff.click(f"text={number}")
@@ -63,3 +69,5 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     expect(resident.locator(".timeline")).to_contain_text("已责令施工单位停止夜间施工")
     expect(resident.locator(".timeline")).not_to_contain_text("cityops")
     assert Case.objects.get(number=number).state == State.CLOSED
+    to_resident = [m.subject for m in mail.outbox if m.to == ["resident@example.com"]]
+    assert len(to_resident) == 4, to_resident  # received, dispatched, resolved, closed

@@ -165,6 +165,9 @@ CATEGORIES = [
     ("other", "misc", "其他", "Other", "💬", False, False, (2, 8, 40, 8), False, []),
 ]  # fmt: skip
 
+# Reports that point at a household: kept out of public lists (Open311, reports nearby).
+PRIVATE_CATEGORIES = {"group-renting"}
+
 STANDARD_REPLIES = {
     None: ["已联系报告人，正在安排现场处置。", "已到现场核实，情况属实，正在处置。"],
     "signboard": ["已督促商户整改店招，拆除破损部分。"],
@@ -372,6 +375,7 @@ def seed_categories():
             evidence_required=evidence,
             questions=questions,
             order=order,
+            is_public=code not in PRIVATE_CATEGORIES,
         )
     for code, texts in STANDARD_REPLIES.items():
         category = categories[code] if code else None

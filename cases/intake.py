@@ -76,7 +76,7 @@ def nearby(category, *, lat=None, lng=None, area=None, limit=NEARBY_LIMIT):
     `distance` set in metres; without a point, the newest open cases of `category` in
     `area`. A bounding box on (category, lat, lng) serves the point query (index
     case_category_point)."""
-    if category is None:
+    if category is None or not category.is_public:
         return []
     cases = Case.objects.open().filter(category=category).select_related("area")
     if lat is not None and lng is not None:

@@ -215,6 +215,14 @@ class Category(Bilingual):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("listed publicly"),
+        default=True,
+        help_text=_(
+            "Cases of this category appear in public lists (Open311 requests, reports nearby). "
+            "Turn it off for sensitive matters such as group renting."
+        ),
+    )
     is_urgent = models.BooleanField(
         _("urgent"), default=False, help_text=_("Limits run in calendar hours, day and night.")
     )

@@ -247,8 +247,11 @@ def request_dict(case):
 
 
 def _requests():
-    return Case.objects.select_related("category", "lead_party", "area").order_by(
-        "-created_at", "-id"
+    """The cases Open311 shows: those of publicly listed categories."""
+    return (
+        Case.objects.filter(category__is_public=True)
+        .select_related("category", "lead_party", "area")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -89,3 +89,12 @@ def test_two_sends_with_one_key_at_the_same_moment_file_one_case(monkeypatch):
     assert all(isinstance(r, Submission) for r in results), results
     assert results[0].pk == results[1].pk
     assert (Case.objects.count(), Reporter.objects.count(), Submission.objects.count()) == (1, 1, 1)
+
+
+def test_reports_nearby_leave_out_sensitive_categories(street):
+    factories.case_in(street, "dispatched", category="group-renting")
+    renting = street.categories["group-renting"]
+    assert intake.nearby(renting, lat=HANGTIAN_POINT[0], lng=HANGTIAN_POINT[1]) == []
+    factories.case_in(street, "dispatched")
+    litter = street.categories["litter"]
+    assert len(intake.nearby(litter, lat=HANGTIAN_POINT[0], lng=HANGTIAN_POINT[1])) == 1

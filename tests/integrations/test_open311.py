@@ -228,6 +228,14 @@ def test_requests_never_show_staff_notes(client, street):
     assert "房东" not in json.dumps(data, ensure_ascii=False)
 
 
+def test_sensitive_categories_stay_out_of_public_requests(client, street):
+    renting = factories.case_in(street, State.DISPATCHED, category="group-renting")
+    litter = factories.case_in(street, State.DISPATCHED)
+    listed = {r["service_request_id"] for r in get_json(client, "requests")}
+    assert litter.number in listed and renting.number not in listed
+    get_json(client, f"requests/{renting.number}", expect=404)
+
+
 def test_closed_and_rejected_cases_are_closed_with_our_state_in_detailed_status(client, street):
     closed = factories.case_in(street, State.CLOSED)
     rejected = factories.case_in(street, State.REJECTED)

@@ -44,3 +44,20 @@ def insert(request):
 def task_read(number):
     """The floor of a background task: one case read by key, called in-process."""
     return Case.objects.only("number").get(number=number).number
+
+
+def sweep_due(due):
+    """The deadline sweep with `due` alarms to fire (fewer if fewer are set): the sweep
+    runs at the moment the `due`-th next deadline alarm falls due, and everything it
+    writes is rolled back, so every call does the same work."""
+    from django.db import transaction
+
+    from cases import alarms
+    from cases.models import Alarm
+
+    coming = Alarm.objects.filter(kind__in=alarms.DEADLINE_KINDS).order_by("fire_at", "pk")
+    at = list(coming.values_list("fire_at", flat=True)[:due])[-1]
+    with transaction.atomic():
+        acted = alarms.sweep(alarms.DEADLINE_KINDS, now=at)
+        transaction.set_rollback(True)
+    return acted

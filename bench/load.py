@@ -4,24 +4,84 @@ whichever comes first, and prints what it measured as JSON.
 
     python -m bench.load < spec.json
 
-spec: host, port, method, paths (used in turn), headers, body (latin-1 text of the raw
-body), concurrency, duration, max_requests, warmup (seconds not counted), expect.
+spec: host, port, method, paths (used in turn), headers, concurrency, duration,
+max_requests, warmup (seconds not counted), expect; for a POST: forms (field dicts, used in
+turn, each sent as multipart/form-data), files (field name → path of a file sent with every
+form), fresh (fields given a new random token on every request: idempotency keys), and
+nearby (paths, one per form, asked first, untimed, the way the public form's live check
+does before a send: the open cases it lists go into the form's `seen_nearby`).
 """
 
 import http.client
 import itertools
 import json
+import re
+import secrets
 import sys
 import threading
 import time
+import uuid
+from pathlib import Path
+
+SEEN = re.compile(rb'name="seen_nearby" value="([^"]*)"')
+
+
+def multipart(form, files):
+    boundary = "bench" + uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form.items()
+    ]
+    for name, data in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Exchange:
+    """One request of the scenario: what to send, and the untimed step before it."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.files = {k: Path(v).read_bytes() for k, v in spec.get("files", {}).items()}
+        forms = spec.get("forms") or [None]
+        nearby = spec.get("nearby") or [None] * len(forms)
+        paths = spec["paths"] * (len(forms) // len(spec["paths"]) + 1)
+        self.turns = itertools.cycle(zip(paths, forms, nearby, strict=False))
+
+    def connection(self):
+        return http.client.HTTPConnection(self.spec["host"], self.spec["port"], timeout=120)
+
+    def prepare(self, turn):
+        """(path, body, headers) of the next request; the live check's GET happens here."""
+        path, form, nearby = turn
+        headers = dict(self.spec["headers"])
+        if form is None:
+            return path, None, headers
+        form = dict(form)
+        for name in self.spec.get("fresh", []):
+            form[name] = secrets.token_urlsafe(24)
+        if nearby:
+            connection = self.connection()
+            try:
+                connection.request("GET", nearby, headers=headers)
+                found = SEEN.search(connection.getresponse().read())
+            finally:
+                connection.close()
+            form["seen_nearby"] = found.group(1).decode() if found else ""
+        body, headers["Content-Type"] = multipart(form, self.files)
+        return path, body, headers
 
 
 def run(spec):
-    paths = itertools.cycle(spec["paths"])
+    exchange = Exchange(spec)
     lock = threading.Lock()
     latencies, errors, statuses = [], [0], {}
-    body = spec.get("body")
-    body = body.encode("latin-1") if body is not None else None
     expect = set(spec.get("expect", [200]))
     start = time.perf_counter()
     counting_from = start + spec.get("warmup", 0)
@@ -32,14 +92,19 @@ def run(spec):
             with lock:
                 if len(latencies) >= spec["max_requests"]:
                     return
-                path = next(paths)
-            now = time.perf_counter()
-            if now >= stop_at:
+                turn = next(exchange.turns)
+            if time.perf_counter() >= stop_at:
                 return
-            connection = http.client.HTTPConnection(spec["host"], spec["port"], timeout=120)
             try:
-                began = time.perf_counter()
-                connection.request(spec["method"], path, body=body, headers=spec["headers"])
+                path, body, headers = exchange.prepare(turn)
+            except OSError:
+                path = None
+            connection = exchange.connection()
+            began = time.perf_counter()
+            try:
+                if path is None:
+                    raise OSError("the step before the request failed")
+                connection.request(spec["method"], path, body=body, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 took = time.perf_counter() - began
@@ -48,7 +113,7 @@ def run(spec):
                 took, status = None, 0
             finally:
                 connection.close()
-            if began < counting_from:
+            if began < counting_from or began >= stop_at:
                 continue
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1

@@ -12,11 +12,13 @@ import argparse
 import http.client
 import io
 import json
+import math
 import os
 import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime
@@ -186,15 +188,32 @@ def prepare(env):
     bounds = Case.objects.aggregate(low=Min("id"), high=Max("id"))
     ids = random.Random(7).sample(range(bounds["low"], bounds["high"] + 1), 400)
     numbers = list(Case.objects.filter(id__in=ids).values_list("number", flat=True))
-    street = Area.objects.get(depth=0)
-    (west, south), _, (east, north), *_ = street.boundary["coordinates"][0]
-    values = {
-        "category": str(Category.objects.get(code="litter").pk),
-        "lat": f"{(south + north) / 2:.6f}",
-        "lng": f"{(west + east) / 2:.6f}",
-    }
+    values = {"category": Category.objects.get(code="litter").code}
+    points = grid(Area.objects.get(depth=0).boundary)
+    values["lat"], values["lng"] = points[len(points) // 2]
     connections.close_all()
-    return sessions, numbers, values
+    return sessions, numbers, values, points
+
+
+def grid(boundary, spacing_m=130):
+    """Points inside the street's outline whose neighbours lie more than 100 m away."""
+    from shapely.geometry import Point, shape
+
+    outline = shape(boundary)
+    west, south, east, north = outline.bounds
+    dlat = spacing_m / 111_320
+    dlng = dlat / math.cos(math.radians((south + north) / 2))
+    points = []
+    lat = south + dlat / 2
+    while lat < north:
+        lng = west + dlng / 2
+        while lng < east:
+            if outline.contains(Point(lng, lat)):
+                points.append((f"{lat:.6f}", f"{lng:.6f}"))
+            lng += dlng
+        lat += dlat
+    random.Random(11).shuffle(points)
+    return points
 
 
 def photo():
@@ -213,25 +232,6 @@ def fill(text, values):
     return text.format(**values) if isinstance(text, str) else text
 
 
-def multipart(form, files):
-    boundary = "bench" + uuid.uuid4().hex
-    parts = []
-    for name, value in form.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-            f"{value}\r\n".encode()
-        )
-    for name, data in files.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
-            + data
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 def csrf(server, path, cookie):
     """The CSRF cookie and form token a page hands out (the harness posts like a browser)."""
     status, headers, body = server.get(path, {"Cookie": cookie} if cookie else {})
@@ -245,6 +245,11 @@ def csrf(server, path, cookie):
 # ---------------------------------------------------------------------------- scenarios
 
 
+def form_at(scenario, values, lat, lng, token):
+    place = {**values, "lat": lat, "lng": lng}
+    return {**{k: fill(v, place) for k, v in scenario.form.items()}, "csrfmiddlewaretoken": token}
+
+
 def measure(scenario, server, env, context, args):
     """(figures, note) of one scenario; figures None when it was skipped."""
     values = {**context["values"], "case": context["numbers"][0]}
@@ -254,35 +259,35 @@ def measure(scenario, server, env, context, args):
     paths = [fill(scenario.path, {**values, "case": n}) for n in context["numbers"]]
     status, _, _ = server.get(paths[0], {"Cookie": cookie} if cookie else {})
     if status == 404:
-        return None, f"skipped: {paths[0]} answers 404 (waiting for {scenario.waiting_for})"
+        return None, f"skipped: {paths[0]} answers 404"
     headers = {"Cookie": cookie} if cookie else {}
-    body = None
-    if scenario.method == "POST":
-        jar, token = csrf(server, paths[0], cookie)
-        if token is None:
-            return None, f"skipped: no form with a CSRF token at {paths[0]}"
-        headers["Cookie"] = "; ".join(c for c in (cookie, jar) if c)
-        headers["Referer"] = f"http://127.0.0.1:{server.port}{paths[0]}"
-        headers["X-CSRFToken"] = token
-        form = {k: fill(v, values) for k, v in scenario.form.items()}
-        form["csrfmiddlewaretoken"] = token
-        files = dict.fromkeys(scenario.files, context["photo"])
-        raw, content_type = multipart(form, files)
-        headers["Content-Type"] = content_type
-        body = raw.decode("latin-1")
     spec = {
         "host": "127.0.0.1",
         "port": server.port,
         "method": scenario.method,
         "paths": paths,
         "headers": headers,
-        "body": body,
         "concurrency": args.concurrency,
         "duration": args.duration,
         "max_requests": args.max_requests,
         "warmup": args.warmup,
         "expect": list(scenario.expect),
     }
+    if scenario.method == "POST":
+        jar, token = csrf(server, paths[0], cookie)
+        if token is None:
+            return None, f"skipped: no form with a CSRF token at {paths[0]}"
+        headers["Cookie"] = "; ".join(c for c in (cookie, jar) if c)
+        headers["Referer"] = f"http://127.0.0.1:{server.port}{paths[0]}"
+        places = context["points"] if scenario.nearby else [(values["lat"], values["lng"])]
+        spec["forms"] = [form_at(scenario, values, lat, lng, token) for lat, lng in places]
+        if scenario.nearby:
+            spec["nearby"] = [
+                fill(scenario.nearby, {**values, "lat": lat, "lng": lng}) for lat, lng in places
+            ]
+        spec["paths"] = paths[:1]
+        spec["files"] = dict.fromkeys(scenario.files, context["photo"])
+        spec["fresh"] = list(scenario.fresh)
     server.reset_peaks()
     result = subprocess.run(
         [PYTHON, "-m", "bench.load"],
@@ -316,7 +321,7 @@ def measure_task(scenario, env, context, args):
         capture_output=True,
     )
     if check.returncode:
-        return None, f"skipped: {scenario.task} not found (waiting for {scenario.waiting_for})"
+        return None, f"skipped: {scenario.task} cannot be imported"
     values = {**context["values"], "case": context["numbers"][0]}
     spec = {
         "callable": scenario.task,
@@ -332,8 +337,10 @@ def measure_task(scenario, env, context, args):
         text=True,
         cwd=ROOT,
         env=env,
-        check=True,
     )
+    if result.returncode:
+        failure = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"failed: {failure}"
     measured = json.loads(result.stdout)
     figures = report.summarize(
         measured["latencies"], measured["elapsed"], 0, round(measured["peak_mb"], 1)
@@ -349,8 +356,16 @@ def run_size(size, args, url, name):
     server = Server(env, args.port, args.workers)
     rows = []
     try:
-        sessions, numbers, values = prepare(env)
-        context = {"sessions": sessions, "numbers": numbers, "values": values, "photo": photo()}
+        sessions, numbers, values, points = prepare(env)
+        picture = Path(tempfile.mkdtemp(prefix="hongmei-bench-")) / "photo.jpg"
+        picture.write_bytes(photo())
+        context = {
+            "sessions": sessions,
+            "numbers": numbers,
+            "values": values,
+            "points": points,
+            "photo": str(picture),
+        }
         for scenario in SCENARIOS:
             log(f"{size:,} cases: {scenario.name}")
             figures, note = measure(scenario, server, env, context, args)

@@ -1,14 +1,11 @@
 """The benchmark's rows, each a small declared scenario: what is sent (method, path, form,
 files), as whom, what answer counts as success, and which floor it is compared with.
 
-Paths may hold placeholders filled from the seeded data by bench/run.py: {case} (a case
-number, a different one for each request), {category} (the litter category's id), {lat}
-and {lng} (a point inside the street).
-
-Rows marked `waiting_for` exercise pages and tasks other branches build (the URL contract
-in COMMON.md); until those are merged their URL answers 404 (or the task cannot be
-imported) and the row is skipped, saying so in the table. The lead switches them on by
-merging: nothing here needs to change unless a form's field names differ.
+Paths, forms and task arguments may hold placeholders filled from the seeded data by
+bench/run.py: {case} (a case number, a different one for each request), {category} (the
+litter category's code), {lat} and {lng} (a point inside the street; a POST with a `nearby`
+check takes a different point for each request, on a grid whose points lie more than 100 m
+apart, so that one request's new case is never "nearby" for another's).
 """
 
 from dataclasses import dataclass, field
@@ -26,7 +23,8 @@ class Scenario:
     task: str = ""  # "module:function" run in-process instead of a request
     kwargs: dict = field(default_factory=dict)
     expect: tuple = (200,)
-    waiting_for: str = ""
+    fresh: tuple = ()  # form fields given a new random token on every request
+    nearby: str = ""  # GET before each POST, untimed: the public form's live check
 
     @property
     def is_floor(self):
@@ -52,11 +50,15 @@ FLOORS = [
 ]
 
 _REPORT = {
+    "kind": "resident",
     "category": "{category}",
     "description": "人行道上有暴露垃圾，请尽快清理。",
     "lat": "{lat}",
     "lng": "{lng}",
 }
+
+# The live check the form runs when a place is picked; its list goes into `seen_nearby`.
+_NEARBY = "/report/where/?category={category}&lat={lat}&lng={lng}"
 
 PAGES = [
     Scenario(
@@ -72,24 +74,33 @@ PAGES = [
         user="hangtian",
     ),
     Scenario(
-        "staff queue",
+        "staff queue (dispatcher)",
         floor="floor: 50-row list",
         path="/staff/",
         user="dispatcher",
-        waiting_for="issue 4 (staff portal)",
+    ),
+    Scenario(
+        "staff queue (handler)",
+        floor="floor: 50-row list",
+        path="/staff/",
+        user="hangtian",
     ),
     Scenario(
         "case detail",
         floor="floor: one row by key",
         path="/staff/cases/{case}/",
         user="dispatcher",
-        waiting_for="issue 4 (staff portal)",
     ),
     Scenario(
-        "deadline sweep",
+        "deadline sweep, nothing due",
         floor="floor: task, one row by key",
         task="cases.tasks:sweep_deadlines",
-        waiting_for="issue 5 (automation)",
+    ),
+    Scenario(
+        "deadline sweep, 100 alarms due (rolled back)",
+        floor="floor: task, one row by key",
+        task="bench.floors:sweep_due",
+        kwargs={"due": 100},
     ),
     # Writes last, so that the reads above see the seeded data only.
     Scenario(
@@ -98,8 +109,9 @@ PAGES = [
         method="POST",
         path="/",
         form=_REPORT,
+        fresh=("key",),
+        nearby=_NEARBY,
         expect=(302, 303),
-        waiting_for="issue 3 (public form)",
     ),
     Scenario(
         "public submit, with photo",
@@ -108,8 +120,9 @@ PAGES = [
         path="/",
         form=_REPORT,
         files={"photos": "photo"},
+        fresh=("key",),
+        nearby=_NEARBY,
         expect=(302, 303),
-        waiting_for="issue 3 (public form)",
     ),
 ]
 

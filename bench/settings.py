@@ -27,3 +27,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "ERROR"},
 }
+# The public form's abuse limits would refuse a benchmark's hundreds of sends from one
+# address within the hour; the work of each send is unchanged.
+HONGMEI_SENDS_PER_IP_HOUR = 10**9
+HONGMEI_REPORTS_PER_CONTACT_DAY = 10**9
+# Notifications are written and delivered (tasks run eagerly) but no mail leaves the machine
+# and nothing floods the console.
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+HONGMEI_SMS_BACKEND = "cases.sms.LogBackend"  # logged at INFO: below this level

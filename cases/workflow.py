@@ -11,8 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -746,10 +745,22 @@ def next_number(at):
 
     year = timezone.localtime(at).year
     name = f"case-{year}"
-    Sequence.objects.get_or_create(name=name)
-    Sequence.objects.filter(name=name).update(value=F("value") + 1)
-    value = Sequence.objects.get(name=name).value
+    value = _increment(name)
+    if value is None:  # the year's first case
+        Sequence.objects.get_or_create(name=name)
+        value = _increment(name)
     return f"{settings.HONGMEI_CASE_PREFIX}-{year}-{value:06d}"
+
+
+def _increment(name):
+    """Add one to the named counter and return the new value in one statement (None when
+    the counter does not exist yet). The UPDATE holds the row's lock until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_sequence SET value = value + 1 WHERE name = %s RETURNING value", [name]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 FILERS = (REPORTER, Role.INSPECTOR, Role.DISPATCHER, SYSTEM)

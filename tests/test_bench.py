@@ -1,8 +1,11 @@
 """The benchmark's arithmetic and tables (bench/report.py); the benchmark itself runs with
 `make bench`, outside the suite."""
 
-from bench import report
+import re
+
+from bench import load, report, run
 from bench.scenarios import SCENARIOS
+from cases.intake import distance_m
 
 
 def test_percentiles_take_the_nearest_rank():
@@ -58,10 +61,60 @@ def test_comparison_checks_the_large_run_against_the_small_one():
 def test_every_page_row_names_a_floor_that_exists():
     floors = {s.name for s in SCENARIOS if s.is_floor}
     assert all(s.floor in floors for s in SCENARIOS if not s.is_floor)
-    assert {s.name for s in SCENARIOS if s.waiting_for} >= {
-        "staff queue",
+    # The rows issue 7 asks for, beside the floors.
+    assert {s.name for s in SCENARIOS} >= {
+        "dashboard, this month (supervisor)",
+        "staff queue (dispatcher)",
         "case detail",
-        "deadline sweep",
+        "deadline sweep, nothing due",
         "public submit, no photo",
         "public submit, with photo",
     }
+
+
+def test_every_send_carries_a_fresh_key_and_the_nearby_check():
+    sends = [s for s in SCENARIOS if s.path == "/" and s.method == "POST"]
+    assert len(sends) == 2
+    for send in sends:
+        assert send.fresh == ("key",)
+        assert send.nearby.startswith("/report/where/?")
+        assert send.expect == (302, 303)
+
+
+def test_the_points_of_the_sends_lie_more_than_100_metres_apart():
+    boundary = {
+        "type": "Polygon",
+        "coordinates": [[[121.385, 31.157], [121.41, 31.157], [121.41, 31.182],
+                         [121.385, 31.182], [121.385, 31.157]]],
+    }  # fmt: skip
+    points = [(float(lat), float(lng)) for lat, lng in run.grid(boundary)]
+    assert len(points) > 300
+    closest = min(
+        distance_m(a[0], a[1], b[0], b[1]) for i, a in enumerate(points) for b in points[i + 1 :]
+    )
+    assert closest > 100
+
+
+def test_each_send_gets_its_own_key_and_the_cases_the_check_listed(tmp_path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    exchange = load.Exchange(
+        {
+            "host": "127.0.0.1",
+            "port": 9,
+            "paths": ["/"],
+            "headers": {"Cookie": "csrftoken=x"},
+            "forms": [{"description": "垃圾", "key": ""}],
+            "files": {"photos": str(photo)},
+            "fresh": ["key"],
+        }
+    )
+    turn = next(exchange.turns)
+    first = exchange.prepare(turn)
+    second = exchange.prepare(turn)
+    path, body, headers = first
+    assert path == "/"
+    assert headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert "垃圾".encode() in body and b"\xff\xd8jpeg" in body
+    keys = [re.search(rb'name="key"\r\n\r\n([^\r]+)', b[1]).group(1) for b in (first, second)]
+    assert keys[0] != keys[1] and len(keys[0]) == 32

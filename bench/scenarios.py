@@ -86,6 +86,12 @@ PAGES = [
         user="hangtian",
     ),
     Scenario(
+        "case list, 50 newest (dispatcher)",
+        floor="floor: 50-row list",
+        path="/staff/cases/",
+        user="dispatcher",
+    ),
+    Scenario(
         "case detail",
         floor="floor: one row by key",
         path="/staff/cases/{case}/",

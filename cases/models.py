@@ -639,6 +639,17 @@ class Case(models.Model):
                 name="case_disputed",
                 condition=Q(disputed_at__isnull=False),
             ),
+            # The dispatcher's "new" and "returned" tabs: their counts read the index only.
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_new",
+                condition=Q(state="reported", return_count=0),
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_returned",
+                condition=Q(state="reported", return_count__gt=0),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

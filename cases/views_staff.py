@@ -50,6 +50,13 @@ ROW_FIELDS = (
     "due_at",
     "supervised_at",
     "disputed_at",
+    # The related rows' names only: an area's outline or a category's questions are large.
+    "category__name",
+    "category__name_en",
+    "area__name",
+    "area__name_en",
+    "lead_party__name",
+    "lead_party__name_en",
 )
 
 

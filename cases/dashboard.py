@@ -90,11 +90,11 @@ class Config:
         )
 
     def _subtree(self, items, root):
-        found, todo = set(), [root]
-        while todo:
-            current = todo.pop()
+        found, frontier = set(), [root]
+        while frontier:
+            current = frontier.pop()
             found.add(current)
-            todo += [i for i, item in items.items() if item.parent_id == current]
+            frontier += [i for i, item in items.items() if item.parent_id == current]
         return frozenset(found)
 
     def selection(self, start, end, *, scope=None, party=None, category=None, area=None):

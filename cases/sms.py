@@ -11,6 +11,7 @@ and set HONGMEI_SMS_BACKEND to its dotted path (docs/operations.md). Chinese gat
 usually require an approved signature and template: keep `text` within the approved form.
 """
 
+import abc
 import logging
 import sys
 import threading
@@ -29,9 +30,12 @@ class PermanentError(Exception):
     """Sending can never succeed; the outbox gives up at once."""
 
 
-class BaseBackend:
+class BaseBackend(abc.ABC):
+    """The interface every backend implements."""
+
+    @abc.abstractmethod
     def send(self, phone, text):
-        raise NotImplementedError
+        """Deliver `text` to `phone`, or raise TransientError / PermanentError."""
 
 
 class ConsoleBackend(BaseBackend):

@@ -77,6 +77,25 @@ class Exchange:
         body, headers["Content-Type"] = multipart(form, self.files)
         return path, body, headers
 
+    def send(self, method, turn):
+        """(began, seconds, status) of one request, the step before it untimed; seconds
+        None and status 0 when the connection failed."""
+        try:
+            path, body, headers = self.prepare(turn)
+        except OSError:
+            return time.perf_counter(), None, 0
+        connection = self.connection()
+        began = time.perf_counter()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return began, time.perf_counter() - began, response.status
+        except OSError:
+            return began, None, 0
+        finally:
+            connection.close()
+
 
 def run(spec):
     exchange = Exchange(spec)
@@ -95,24 +114,7 @@ def run(spec):
                 turn = next(exchange.turns)
             if time.perf_counter() >= stop_at:
                 return
-            try:
-                path, body, headers = exchange.prepare(turn)
-            except OSError:
-                path = None
-            connection = exchange.connection()
-            began = time.perf_counter()
-            try:
-                if path is None:
-                    raise OSError("the step before the request failed")
-                connection.request(spec["method"], path, body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                took = time.perf_counter() - began
-                status = response.status
-            except OSError:
-                took, status = None, 0
-            finally:
-                connection.close()
+            began, took, status = exchange.send(spec["method"], turn)
             if began < counting_from or began >= stop_at:
                 continue
             with lock:

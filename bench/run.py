@@ -355,9 +355,10 @@ def run_size(size, args, url, name):
     timings = seed(env, url, size)
     server = Server(env, args.port, args.workers)
     rows = []
+    scratch = tempfile.TemporaryDirectory(prefix="hongmei-bench-")
     try:
         sessions, numbers, values, points = prepare(env)
-        picture = Path(tempfile.mkdtemp(prefix="hongmei-bench-")) / "photo.jpg"
+        picture = Path(scratch.name) / "photo.jpg"
         picture.write_bytes(photo())
         context = {
             "sessions": sessions,
@@ -378,6 +379,7 @@ def run_size(size, args, url, name):
             )
     finally:
         server.stop()
+        scratch.cleanup()
     return {"size": size, "rows": rows, "seeding": timings}
 
 

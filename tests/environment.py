@@ -46,3 +46,12 @@ def pytest_sessionstart(session):
     problems = _unreachable()
     if problems:
         pytest.exit("\n".join(problems), 3)
+
+
+# HONGMEI_TEST_NOW=2027-12-02T10:00+08:00 runs the suite with the clock moved to that instant
+# (it keeps ticking): no test may depend on the day it runs. tests/test_any_date.py uses it.
+_NOW = os.environ.get("HONGMEI_TEST_NOW")
+if _NOW:
+    import time_machine
+
+    time_machine.travel(_NOW, tick=True).start()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.utils import timezone, translation
 
 from cases import alarms, digest, notifications, workflow
@@ -22,8 +23,17 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture
 def one_of_each(street):
-    """The first notification of every template, made by the workflow and the sweeps."""
+    """The first notification of every template, made by the workflow and the sweeps.
+
+    The story happens in the week of Monday 23 November 2026; the clock is held there, so
+    steps without an explicit time (an extension's "deadline in the future") keep meaning
+    the same on any later day."""
     monday = aware(2026, 11, 23, 9, 0)
+    with time_machine.travel(monday + timedelta(days=3, hours=1), tick=False):
+        return _one_of_each(street, monday)
+
+
+def _one_of_each(street, monday):
     dispatched = case_in(street, State.DISPATCHED, at=monday)  # file, dispatch, share
     alarms.sweep(alarms.DEADLINE_KINDS, now=monday + timedelta(days=3))  # overdue, supervise
     case = case_in(street, State.IN_PROGRESS, category="noise", at=monday)

@@ -72,7 +72,7 @@ def plan(step, deadline, *, started, calendar_hours, clock=sla):
 
 def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
     """(kind, step, deadline, fire_at) of an open case given as a mapping of Case fields,
-    for alarms still to come after `after`: for cases written in bulk (cases.synthetic,
+    for alarms still to come after `after`: for cases written in bulk (demo.synthetic,
     which passes its sla.Clock: no query may run during its COPY)."""
     steps = []
     if row["state"] == State.DISPATCHED:

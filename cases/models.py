@@ -499,7 +499,7 @@ class Case(models.Model):
         max_length=500,
         blank=True,
         default="",
-        db_default="",  # bulk loads (cases/synthetic.py) COPY rows without this column
+        db_default="",  # bulk loads (demo/synthetic.py) COPY rows without this column
         help_text=_("A link to a photo or video given by the client system; never fetched."),
     )
     area = models.ForeignKey(
@@ -619,7 +619,7 @@ class Case(models.Model):
             models.Index(fields=["category", "lat", "lng"], name="case_category_point"),
             models.Index(fields=["area", "state"], name="case_area_state"),
             models.Index(fields=["closed_at"], name="case_closed"),
-            # Portal queues (cases/queues.py): open cases newest first, supervised and
+            # Portal queues (portal/queues.py): open cases newest first, supervised and
             # disputed cases; each a small partial index.
             models.Index(
                 fields=["created_at", "id"],

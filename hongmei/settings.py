@@ -59,8 +59,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "cases",
+    "public",
+    "portal",
+    "dashboard",
     "integrations",
     "meetings",
+    "demo",
 ]
 
 MIDDLEWARE = [

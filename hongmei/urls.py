@@ -13,12 +13,12 @@ urlpatterns = [
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/meetings/", include("meetings.urls")),
-    path("staff/dashboard/", include("cases.urls_dashboard")),
-    path("staff/", include("cases.urls_staff")),
+    path("staff/dashboard/", include("dashboard.urls")),
+    path("staff/", include("portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("integrations.urls")),
-    path("", include("cases.urls_public")),
+    path("", include("public.urls")),
 ]
 
 if settings.DEBUG:

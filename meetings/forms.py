@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases.forms_staff import PortalData
 from cases.models import Party
+from portal.forms import PortalData
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 # Parties of these kinds sit on the joint committee: proposed as members of a first meeting.

@@ -5,7 +5,6 @@ and the meeting's history."""
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from cases.forms_staff import PortalData
 from cases.models import Case
 from meetings import agenda, decisions
 from meetings.access import can_change
@@ -21,6 +20,7 @@ from meetings.forms import (
 )
 from meetings.history import EVENT_LABELS
 from meetings.models import AgendaItem, Decision, Meeting
+from portal.forms import PortalData
 
 
 def agenda_items(meeting):

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import keyset
 from cases.access import staff_required
-from cases.forms_staff import PortalData
 from meetings import decisions, invitations, minutes, pages, pdf
 from meetings.access import can_change, meeting_for
 from meetings.agenda import create_meeting, update_meeting
 from meetings.forms import AttendanceForm, CorrectionForm, DoneForm, MeetingForm, add_refusal
 from meetings.history import MeetingError
 from meetings.models import Decision, Meeting
+from portal.forms import PortalData
 
 PAGE_SIZE = 20
 PAST = (("starts_at", True), ("id", True))

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import staff_required
-from cases.forms_staff import PortalData
 from cases.models import Case
 from meetings import agenda, decisions, minutes
 from meetings.access import meeting_for
@@ -26,6 +25,7 @@ from meetings.forms import (
 from meetings.history import MeetingError
 from meetings.models import AgendaAttachment
 from meetings.views import _changer, refused
+from portal.forms import PortalData
 
 
 def _item(request, pk, item_pk):

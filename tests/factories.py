@@ -3,10 +3,11 @@ the workflow's own functions."""
 
 from datetime import datetime
 
-from cases import demo, workflow
+from cases import workflow
 from cases.memo import clear_all
 from cases.models import Case, Party, Reporter, State
 from cases.workflow import Actor
+from demo import street as demo
 
 # A point inside 航天新苑二村小区 (compound-hangtian-2) on the demo street.
 HANGTIAN_POINT = (31.1785, 121.3955)

@@ -7,7 +7,7 @@ from django.utils import translation
 from cases import workflow
 from cases.models import State
 from tests import factories
-from tests.cases.portal_helpers import buttons, signed_in
+from tests.portal.helpers import buttons, signed_in
 
 
 def in_progress_with_share(street):

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases import demo
 from cases.models import ApiKey, Case
+from demo import street as demo
 from integrations import keys
 
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meetings import agenda
 from meetings.models import AgendaAttachment
-from tests.cases.portal_helpers import jpeg_bytes, signed_in
 from tests.meetings.helpers import plan, secretary
+from tests.portal.helpers import jpeg_bytes, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -10,8 +10,8 @@ from cases import notifications
 from cases.models import Notification
 from meetings import agenda, invitations
 from meetings.history import MeetingError
-from tests.cases.portal_helpers import signed_in
 from tests.meetings.helpers import hold, plan, secretary
+from tests.portal.helpers import signed_in
 
 
 def messages(**filters):

@@ -4,8 +4,8 @@ who see the meeting."""
 from urllib.parse import quote
 
 from meetings import minutes
-from tests.cases.portal_helpers import signed_in
 from tests.meetings.helpers import meeting_with_decided_case, secretary
+from tests.portal.helpers import signed_in
 
 
 def test_agenda_and_minutes_download_as_a4_pdfs(client, street):

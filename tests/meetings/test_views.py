@@ -10,7 +10,6 @@ from django.utils import timezone
 from cases.models import State
 from meetings import agenda, minutes
 from meetings.models import AgendaItem, Decision, Meeting
-from tests.cases.portal_helpers import signed_in
 from tests.meetings.helpers import (
     decide,
     escalated,
@@ -20,6 +19,7 @@ from tests.meetings.helpers import (
     plan,
     secretary,
 )
+from tests.portal.helpers import signed_in
 
 
 def url(meeting, rest=""):

@@ -1,0 +1,33 @@
+"""`seed_demo`: the demo street, its past cases, its joint meetings and the dashboard's
+roll-up, in that order (docs: README, design §9). Idempotent."""
+
+from django.db import transaction
+
+from cases import effects, rollup
+from cases.models import Case
+from demo import meetings, street
+
+
+def seed(case_count=300):
+    """Create or update the demo street. Cases are added only to a database without any;
+    the joint meetings only to one without meetings. Returns how many cases were added."""
+    config = street.seed_config()
+    if Case.objects.exists():
+        _seed_meetings(config)
+        return 0
+    # The demo's past is replayed, not lived: no mail for it, no alarms already past.
+    with transaction.atomic(), effects.replaying():
+        cases = street.seed_cases(
+            case_count, config.parties, config.areas, config.categories, config.users
+        )
+    _seed_meetings(config)
+    # The dashboard reads its figures from the roll-up; build it for the demo's past.
+    rollup.roll_up()
+    return len(cases)
+
+
+def _seed_meetings(config):
+    """One joint meeting held with decisions and one planned, added once, replayed like the
+    cases' past."""
+    with effects.replaying():
+        return meetings.seed_meetings(config)

@@ -1,0 +1,304 @@
+"""Staff portal: one case (detail, its actions, its photos) and filing a case from patrol.
+
+Buttons are exactly workflow.allowed_actions(); each form's fields come from the action's
+row in workflow.ACTIONS; refusals are workflow.WorkflowError shown next to the field.
+Every action posts to staff:case_action; with htmx the case panel is swapped in place,
+without JavaScript the browser follows a redirect (or sees the page with the errors).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from cases import routing, sla, workflow
+from cases.access import case_for, is_street_wide, roles_of, staff_required
+from cases.models import Case, Role, State
+from cases.workflow import ACTIONS, EVENT_LABELS, Actor, WorkflowError
+from portal.forms import ActionForm, PatrolForm, PortalData, standard_replies
+
+REVEAL_FOR = timedelta(minutes=30)
+ROUTED = ("dispatch", "reassign", "decide")
+
+
+def _detail_queryset():
+    return Case.objects.select_related(
+        "category", "category__parent", "area", "lead_party", "reporter", "duplicate_of"
+    ).defer("search")
+
+
+def mask_phone(phone):
+    """138****1234: enough to recognise a number, not to call it."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_email(email):
+    name, _at, domain = email.partition("@")
+    return (name[:1] + "***@" + domain) if domain else "***"
+
+
+@dataclass
+class Contact:
+    name: str
+    phone: str
+    email: str
+    masked: bool
+
+
+def _contact(request, case, revealed):
+    reporter = case.reporter
+    if reporter is None or not (reporter.has_contact or reporter.name):
+        return None
+    if is_street_wide(request.user) or revealed or _revealed_recently(request, case):
+        return Contact(reporter.name, reporter.phone, reporter.email, masked=False)
+    name = (reporter.name[:1] + "*" * (len(reporter.name) - 1)) if reporter.name else ""
+    return Contact(
+        name,
+        mask_phone(reporter.phone) if reporter.phone else "",
+        mask_email(reporter.email) if reporter.email else "",
+        masked=True,
+    )
+
+
+def _revealed_recently(request, case):
+    """A handler who showed the contact (an event on record) sees it for a while."""
+    return case.events.filter(
+        kind="show_contact",
+        actor=request.user,
+        created_at__gte=timezone.now() - REVEAL_FOR,
+    ).exists()
+
+
+DEADLINES = [
+    ("accept_due", gettext_lazy("Accept by"), (State.DISPATCHED,)),
+    ("contact_due", gettext_lazy("Contact the reporter by"), (State.DISPATCHED, State.IN_PROGRESS)),
+    ("resolve_due", gettext_lazy("Resolve by"), (State.DISPATCHED, State.IN_PROGRESS)),
+    ("verify_due", gettext_lazy("Verify by"), (State.RESOLVED,)),
+]
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: object
+    hours_left: float
+    calendar_hours: bool
+
+    @property
+    def overdue(self):
+        return self.hours_left < 0
+
+    @property
+    def hours(self):
+        return f"{abs(self.hours_left):.1f}"
+
+
+def deadlines(case, now=None):
+    """The deadlines running now, with the time left in the clock the case runs on."""
+    now = now or timezone.now()
+    out = []
+    for attr, label, states in DEADLINES:
+        due = getattr(case, attr)
+        if due is None or case.state not in states:
+            continue
+        if attr == "contact_due" and case.contacted_at:
+            continue
+        left = sla.hours_left(due, now, calendar_hours=case.calendar_hours)
+        out.append(Deadline(label, due, left, case.calendar_hours))
+    return out
+
+
+def _takes_text(spec):
+    return bool({"note", "reason"} & (set(spec.needs) | set(spec.accepts)))
+
+
+def case_context(request, case, *, failed=None, revealed=False):
+    """Everything the case panel shows; `failed` is a form that came back with errors."""
+    actor = Actor.staff(request.user)
+    allowed = workflow.allowed_actions(case, actor)
+    source = PortalData()
+    with_text = any(
+        {"note", "reason"} & (set(ACTIONS[a].needs) | set(ACTIONS[a].accepts)) for a in allowed
+    )
+    replies = standard_replies(case) if with_text else []
+    suggestion = routing.suggest(case) if set(allowed) & set(ROUTED) else None
+    forms = []
+    for name in allowed:
+        if name == "show_contact":
+            continue
+        if failed is not None and failed.spec.name == name:
+            forms.append(failed)
+        else:
+            forms.append(
+                ActionForm(
+                    ACTIONS[name],
+                    case,
+                    user=request.user,
+                    data_source=source,
+                    replies=replies,
+                    suggestion=suggestion,
+                )
+            )
+    events = list(
+        case.events.select_related("actor", "actor_party")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    photos = [a for e in events for a in e.attachments.all()]
+    return {
+        "case": case,
+        "allowed": allowed,
+        "forms": forms,
+        "failed": failed,
+        "events": events,
+        "labels": EVENT_LABELS,
+        "photos": photos,
+        "shares": list(case.shares.filter(is_active=True).select_related("party")),
+        "contact": _contact(request, case, revealed),
+        "can_show_contact": "show_contact" in allowed,
+        "deadlines": deadlines(case),
+        "suggestion": suggestion,
+        "answers": _answers(case),
+        "states": dict(State.choices),
+        "roles": workflow.ACTOR_ROLE_LABELS,
+    }
+
+
+def _answers(case):
+    """The reporter's answers to the category's questions, as (question, answer)."""
+    english = (get_language() or "").startswith("en")
+    out = []
+    for question in case.category.questions or []:
+        value = (case.answers or {}).get(question.get("code"))
+        if value in (None, "", []):
+            continue
+        names = {v.get("key"): v for v in question.get("values") or []}
+
+        def name(key, names=names):
+            choice = names.get(key)
+            if not choice:
+                return str(key)
+            return (english and choice.get("name_en")) or choice.get("name") or str(key)
+
+        shown = "、".join(name(v) for v in value) if isinstance(value, list) else name(value)
+        label = (english and question.get("label_en")) or question.get("label") or ""
+        out.append((label, shown))
+    return out
+
+
+@staff_required
+def case_detail(request, number):
+    case = case_for(request, number, queryset=_detail_queryset())
+    return render(request, "staff/case_detail.html", case_context(request, case))
+
+
+def _form_for(request, case, spec, data=None, files=None):
+    suggestion = routing.suggest(case) if spec.name in ROUTED else None
+    has_text = _takes_text(spec)
+    return ActionForm(
+        spec,
+        case,
+        user=request.user,
+        data_source=PortalData(),
+        replies=standard_replies(case) if has_text else [],
+        suggestion=suggestion,
+        data=data,
+        files=files,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def case_action(request, number, action):
+    case = case_for(request, number, queryset=_detail_queryset())
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    if request.method == "GET":
+        return _action_page(request, case, spec)
+    form = _form_for(request, case, spec, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            workflow.perform(case, action, actor=Actor.staff(request.user), **form.inputs())
+        except WorkflowError as error:
+            form.add_refusal(error)
+        else:
+            return _done(request, case, spec)
+    context = case_context(request, case, failed=form)
+    if request.htmx:
+        return render(request, "staff/_case.html", context)
+    return render(request, "staff/case_detail.html", context, status=400)
+
+
+def _action_page(request, case, spec):
+    """One action's form on a page of its own (a link that works without JavaScript)."""
+    allowed = spec.name in workflow.allowed_actions(case, Actor.staff(request.user))
+    form = _form_for(request, case, spec) if allowed else None
+    return render(request, "staff/action.html", {"case": case, "spec": spec, "form": form})
+
+
+def _done(request, case, spec):
+    if spec.name != "show_contact":
+        messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+    detail = reverse("staff:case_detail", args=[case.number])
+    try:
+        case = case_for(request, case.number, queryset=_detail_queryset())
+    except Http404:
+        # The case has left the user's sight (e.g. returned to the dispatcher).
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("staff:home"))
+        return redirect("staff:home")
+    if request.htmx:
+        context = case_context(request, case, revealed=spec.name == "show_contact")
+        return render(request, "staff/_case.html", context)
+    return redirect(detail)
+
+
+@staff_required
+def case_photo(request, number, pk):
+    case = case_for(request, number)
+    attachment = get_object_or_404(case.attachments, pk=pk)
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def file_patrol_case(request):
+    """An inspector files what they found on patrol; a dispatcher what came by phone."""
+    roles = roles_of(request.user)
+    if not roles & {Role.INSPECTOR, Role.DISPATCHER}:
+        raise PermissionDenied
+    channel = Case.Channel.PATROL if Role.INSPECTOR in roles else Case.Channel.PHONE
+    form = PatrolForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = workflow.file_case(
+                actor=Actor.staff(request.user),
+                category=data["category"],
+                description=data["description"],
+                channel=channel,
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                area=data.get("area"),
+                address=data.get("address", ""),
+                photos=data.get("photos") or [],
+                priority=data["priority"],
+            )
+        except WorkflowError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+            return redirect("staff:case_detail", case.number)
+    return render(request, "staff/file_case.html", {"form": form, "channel": channel})

@@ -1,0 +1,15 @@
+"""The public pages: the report form and the private tracking links (no namespace: the
+names `report` and `track` are part of the URL contract)."""
+
+from django.urls import path
+
+from public import views
+
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("report/where/", views.where, name="report_where"),
+    path("report/areas.geojson", views.area_outlines, name="area_outlines"),
+    path("t/<str:token>/", views.track, name="track"),
+    path("t/<str:token>/sent/", views.sent, name="track_sent"),
+    path("t/<str:token>/<slug:action>/", views.track_action, name="track_action"),
+]

@@ -1,4 +1,6 @@
 """Who may see what in the staff pages. Views ask here; they never filter cases themselves.
+Who a user is (roles, parties, street-wide) is cases.people's; this module turns it into
+answers for requests.
 
 - staff_required: a signed-in user with at least one active membership (or a superuser);
   anyone else signed in gets 403, anyone signed out goes to the sign-in page.
@@ -14,37 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
-from cases.models import STREET_WIDE_ROLES, Case, Role, _active_memberships
-from cases.workflow import Actor
-
-
-def roles_of(user):
-    """The roles the user holds through active memberships."""
-    if not user.is_authenticated:
-        return set()
-    return {m.role for m in _active_memberships(user)}
-
-
-def handler_parties(user):
-    """The parties the user handles cases for."""
-    if not user.is_authenticated:
-        return []
-    return [m.party for m in _active_memberships(user) if m.role == Role.HANDLER]
-
-
-def is_street_wide(user):
-    """Whether the user sees every case (dispatchers, inspectors, supervisors, secretaries,
-    superusers)."""
-    return user.is_superuser or bool(roles_of(user) & STREET_WIDE_ROLES)
-
-
-def may_import_work_orders(user):
-    """Dispatchers and supervisors (and superusers) import 12345 work orders."""
-    return user.is_superuser or bool(roles_of(user) & {Role.DISPATCHER, Role.SUPERVISOR})
-
-
-def is_staff_member(user):
-    return user.is_authenticated and (user.is_superuser or bool(roles_of(user)))
+from cases.models import Case
+from cases.people import is_staff_member
 
 
 def staff_required(view):
@@ -62,10 +35,6 @@ def case_for(request, number, queryset=None):
     """The case numbered `number` if request.user may see it; Http404 otherwise."""
     queryset = queryset if queryset is not None else Case.objects.all()
     return get_object_or_404(queryset.visible_to(request.user), number=number)
-
-
-def actor(request):
-    return Actor.staff(request.user)
 
 
 class LockoutBackend(AxesStandaloneBackend):

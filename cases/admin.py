@@ -1,12 +1,14 @@
 """Configuration lives in the admin: parties, people, areas, categories, routing, calendar.
-Cases are shown read-only here; their state changes only through the workflow."""
+Cases are shown read-only here; their state changes only through the workflow. The outbox
+and the alarms are in admin_notifications (registered by importing it here)."""
 
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cases import sla
+from cases import admin_notifications, sla  # noqa: F401  (registers the outbox and alarms)
+from cases.admin_base import ReadOnlyAdmin
 from cases.models import (
     Area,
     Attachment,
@@ -112,17 +114,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
         for warning in sla.calendar_warnings():
             self.message_user(request, warning, level="warning")
         return super().changelist_view(request, extra_context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):
@@ -286,6 +277,3 @@ class ReporterAdmin(ReadOnlyAdmin):
 class FollowerAdmin(ReadOnlyAdmin):
     list_display = ["case", "reporter", "created_at"]
     list_select_related = ["case", "reporter"]
-
-
-from cases import admin_notifications  # noqa: E402, F401  (the outbox and alarms)

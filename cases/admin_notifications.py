@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases import notifications
-from cases.admin import ReadOnlyAdmin
+from cases.admin_base import ReadOnlyAdmin
 from cases.models import Alarm, Notification, StaffProfile
 
 

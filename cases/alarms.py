@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cases import notifications, retention, sla, workflow
+from cases import notifications, replay, retention, sla, workflow
 from cases.models import Alarm, Case, State
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def for_event(event):
         new.append(_alarm(case, Kind.SATISFACTION, "", case.closed_at, case.closed_at + delay))
     if kind in ("verify", "reject") and (case.reporter_id or case.followers.exists()):
         new.append(_alarm(case, Kind.RETENTION, "", at, at + retention.period()))
-    if notifications._replaying():
+    if replay.is_replaying():
         now = timezone.now()
         new = [alarm for alarm in new if alarm.fire_at > now]
     Alarm.objects.bulk_create(new)

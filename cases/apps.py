@@ -7,6 +7,6 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from cases import memo
+        from cases import memo  # models can be imported only once the apps are ready
 
         memo.connect_invalidation()

@@ -11,6 +11,8 @@ import time
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from cases.models import Area, CalendarDay, Category, Party, RoutingRule
+
 TTL = 60.0
 _caches = []
 
@@ -48,8 +50,6 @@ def clear_now_and_after_commit(**kwargs):
 
 
 def connect_invalidation():
-    from cases.models import Area, CalendarDay, Category, Party, RoutingRule
-
     for model in (Area, CalendarDay, Category, Party, RoutingRule):
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
             signal.connect(

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cases.people import Role, handler_party_ids, is_street_wide
+
 
 def new_token():
     """192 random bits, URL-safe: the private tracking link of a case or follower."""
@@ -41,18 +43,6 @@ class Bilingual(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    DISPATCHER = "dispatcher", _("Dispatcher")
-    HANDLER = "handler", _("Handler")
-    INSPECTOR = "inspector", _("Inspector")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    SECRETARY = "secretary", _("Joint-meeting secretary")
-
-
-# Roles that see every case; a handler sees only the cases of their parties.
-STREET_WIDE_ROLES = frozenset({Role.DISPATCHER, Role.INSPECTOR, Role.SUPERVISOR, Role.SECRETARY})
-
-
 class State(models.TextChoices):
     REPORTED = "reported", _("Awaiting intake")
     DISPATCHED = "dispatched", _("Awaiting acceptance")
@@ -70,7 +60,6 @@ OPEN_STATES = (
     State.AWAITING_MEETING,
     State.RESOLVED,
 )
-FINAL_STATES = (State.CLOSED, State.REJECTED)
 
 
 class Party(Bilingual):
@@ -433,37 +422,18 @@ class CaseQuerySet(models.QuerySet):
         """Open cases past the deadline of their current step (see Case.due_at)."""
         return self.filter(due_at__lt=now or timezone.now())
 
-    def due_soon(self, hours=2, now=None):
-        """Open cases whose current deadline falls within `hours` working hours."""
-        from cases import sla
-
-        now = now or timezone.now()
-        return self.filter(due_at__gte=now, due_at__lt=sla.add_working_hours(now, hours))
-
     def visible_to(self, user):
         """The cases `user` may read: all for street-wide roles, else their parties' cases
         (as lead party or as co-party)."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser:
+        if is_street_wide(user):
             return self
-        roles = {m.role for m in _active_memberships(user)}
-        if roles & STREET_WIDE_ROLES:
-            return self
-        party_ids = [m.party_id for m in _active_memberships(user) if m.role == Role.HANDLER]
+        party_ids = handler_party_ids(user)
         if not party_ids:
             return self.none()
         shared = Share.objects.filter(case=OuterRef("pk"), party_id__in=party_ids, is_active=True)
         return self.filter(Q(lead_party_id__in=party_ids) | Exists(shared))
-
-
-def _active_memberships(user):
-    """The user's active memberships, fetched once per user object."""
-    cached = getattr(user, "_hongmei_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user, is_active=True, party__is_active=True))
-        user._hongmei_memberships = cached
-    return cached
 
 
 class Case(models.Model):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -35,9 +36,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from cases import sms
+from cases import replay, sms
 from cases.memo import ttl_cached
 from cases.models import Alarm, Category, Follower, Notification, Party, Reporter, Role
+from cases.retries import TRANSIENT
 
 log = logging.getLogger(__name__)
 Channel, Status = Notification.Channel, Notification.Status
@@ -223,7 +225,7 @@ def _staff_rows(user, *, kind, template, case, event, data, at, key=""):
         created_at=at,
     )
     rows = [Notification(channel=Channel.APP, status=Status.SENT, sent_at=at, **common)]
-    if user.email and not _replaying():
+    if user.email and not replay.is_replaying():
         rows.append(Notification(channel=Channel.EMAIL, attempt_at=at, **common))
     return rows
 
@@ -231,7 +233,7 @@ def _staff_rows(user, *, kind, template, case, event, data, at, key=""):
 def _reporter_rows(*, followers, **about):
     """The case's reporter and, with `followers`, everyone following it: one query."""
     case, rows = about["case"], []
-    if _replaying():
+    if replay.is_replaying():
         return rows
     reach = Q(pk=case.reporter_id) if case.reporter_id else Q(pk__in=[])
     following = Follower.objects.filter(case=case)
@@ -255,7 +257,7 @@ def _reporter_rows(*, followers, **about):
 def _reporter_channel(reporter, *, kind, template, case, event, data, at):
     """One message per reporter: by e-mail when they gave one (it costs nothing and
     carries more), else by text message."""
-    if _replaying() or not reporter.has_contact:
+    if replay.is_replaying() or not reporter.has_contact:
         return []
     return [
         Notification(
@@ -272,12 +274,6 @@ def _reporter_channel(reporter, *, kind, template, case, event, data, at):
     ]
 
 
-def _replaying():
-    from cases import effects
-
-    return effects.replaying_history()
-
-
 def _write(rows):
     if not rows:
         return []
@@ -291,17 +287,21 @@ def _write(rows):
 def publish(ids):
     """Queue a delivery task per notification. Never raises: with the broker away the rows
     wait in the outbox, and the sweep sends them once it is back."""
-    from cases import tasks
-
     for pk in ids:
         try:
-            tasks.deliver_notification.delay(pk)
+            deliver_notification.delay(pk)
         except Exception as error:
             log.warning("Could not queue notification %s (%s); the outbox sweep will.", pk, error)
             return
 
 
 # ---------------------------------------------------------------------------- delivery
+
+
+@shared_task(name="cases.tasks.deliver_notification", **TRANSIENT)
+def deliver_notification(notification_id):
+    """The worker's side of publish(): send one notification (safe to run twice)."""
+    return deliver(notification_id)
 
 
 def deliver(notification_id, *, now=None):

@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 
-from cases import workflow
 from cases.models import Alarm, Case, Event, Reporter
+from cases.people import SYSTEM
 
 
 def period():
@@ -49,7 +49,7 @@ def anonymise(reporter, cases, now):
         Event(
             case=c,
             kind="anonymise",
-            actor_role=workflow.SYSTEM,
+            actor_role=SYSTEM,
             cause="retention period",
             data={"days": settings.HONGMEI_RETENTION_DAYS},
             created_at=now,

@@ -33,7 +33,7 @@ def _segmenter():
     """jieba, loaded on first use (its dictionary takes a second to load)."""
     global _jieba
     if _jieba is None:
-        import jieba
+        import jieba  # not at import time: loading its dictionary takes a second
 
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()

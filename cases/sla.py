@@ -239,7 +239,7 @@ class Clock:
 def load_calendar_from_package():
     """Copy the chinese-calendar package's exceptions into CalendarDay. Rows an admin
     entered by hand are left alone. Returns the number of rows created."""
-    import chinese_calendar
+    import chinese_calendar  # only an admin command needs the package
 
     def chinese_name(english):
         try:

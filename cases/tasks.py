@@ -4,22 +4,13 @@ sending has its own retries in the outbox (cases.notifications). The beat schedu
 settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from cases import alarms, digest, notifications, rollup
 from cases.models import Alarm
+from cases.notifications import deliver_notification
+from cases.retries import TRANSIENT
 
-TRANSIENT = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "max_retries": 5,
-}
-
-
-@shared_task(**TRANSIENT)
-def deliver_notification(notification_id):
-    return notifications.deliver(notification_id)
+__all__ = ["deliver_notification"]  # defined beside the outbox, which queues it
 
 
 @shared_task(**TRANSIENT)

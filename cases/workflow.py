@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +29,9 @@ from cases.models import (
     Sequence,
     Share,
     State,
-    _active_memberships,
 )
+from cases.people import REPORTER, SYSTEM, handler_parties, party_as
 
-REPORTER = "reporter"
-SYSTEM = "system"
 ACTOR_ROLE_LABELS = {
     **dict(Role.choices),
     REPORTER: _("Reporter"),
@@ -120,7 +119,6 @@ _ACTION_LIST = [
          party="any"),
 ]  # fmt: skip
 ACTIONS = {spec.name: spec for spec in _ACTION_LIST}
-STATE_ACTIONS = tuple(s.name for s in _ACTION_LIST if s.target)
 
 # Recorded by file_case() and by merges; listed so every event kind has a label.
 EVENT_LABELS = {
@@ -230,18 +228,15 @@ def _authorise(spec, case, actor):
     user = actor.user
     if user is None or not user.is_authenticated:
         raise NotPermitted(_("Please sign in."))
-    memberships = _active_memberships(user)
-    handler_parties = [m.party for m in memberships if m.role == Role.HANDLER]
+    parties = handler_parties(user)
     for role in spec.roles:
         if role == Role.HANDLER:
-            party = _handler_party(spec, case, handler_parties)
-            if party is not None:
-                return role, party
+            party = _handler_party(spec, case, parties)
         else:
-            for membership in memberships:
-                if membership.role == role:
-                    return role, membership.party
-    if Role.HANDLER in spec.roles and handler_parties:
+            party = party_as(user, role)
+        if party is not None:
+            return role, party
+    if Role.HANDLER in spec.roles and parties:
         raise NotYourParty(_("This case is not assigned to your party."))
     raise NotPermitted(_("Your role may not perform “%(action)s”.") % {"action": spec.label})
 
@@ -292,12 +287,8 @@ def _guard(spec, case, role, actor, at):
 
 
 def _actor_party_for_share(case, actor):
-    memberships = _active_memberships(actor.user)
     shared = _active_share_party_ids(case)
-    for m in memberships:
-        if m.role == Role.HANDLER and m.party_id in shared:
-            return m.party
-    return None
+    return next((p for p in handler_parties(actor.user) if p.id in shared), None)
 
 
 def check(case, action, actor, at=None):
@@ -741,8 +732,6 @@ def follow(case, reporter, *, at=None):
 def next_number(at):
     """The next readable case number of the year, such as HM-2026-000123. Gapless: the
     counter row is locked until the filing transaction ends."""
-    from django.conf import settings
-
     year = timezone.localtime(at).year
     name = f"case-{year}"
     value = _increment(name)
@@ -772,9 +761,9 @@ def _filing_role(actor):
     if actor.user is None:
         return REPORTER, None
     for role in (Role.INSPECTOR, Role.DISPATCHER):
-        for m in _active_memberships(actor.user):
-            if m.role == role:
-                return role, m.party
+        party = party_as(actor.user, role)
+        if party is not None:
+            return role, party
     raise NotPermitted(_("Your role may not file cases."))
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import access, indicators
+from cases import indicators, people
 from cases.indicators import Figures, Selection
 from cases.models import OPEN_STATES, Area, Case, Party
 from dashboard import charts
@@ -69,9 +69,9 @@ def month_dates(first, today):
 
 def scope(user):
     """None when the user sees every party; else the ids of the parties they handle for."""
-    if access.is_street_wide(user):
+    if people.is_street_wide(user):
         return None
-    return frozenset(p.id for p in access.handler_parties(user))
+    return frozenset(p.id for p in people.handler_parties(user))
 
 
 @dataclass

@@ -3,7 +3,7 @@ roll-up, in that order (docs: README, design §9). Idempotent."""
 
 from django.db import transaction
 
-from cases import effects, rollup
+from cases import replay, rollup
 from cases.models import Case
 from demo import meetings, street
 
@@ -16,7 +16,7 @@ def seed(case_count=300):
         _seed_meetings(config)
         return 0
     # The demo's past is replayed, not lived: no mail for it, no alarms already past.
-    with transaction.atomic(), effects.replaying():
+    with transaction.atomic(), replay.replaying():
         cases = street.seed_cases(
             case_count, config.parties, config.areas, config.categories, config.users
         )
@@ -29,5 +29,5 @@ def seed(case_count=300):
 def _seed_meetings(config):
     """One joint meeting held with decisions and one planned, added once, replayed like the
     cases' past."""
-    with effects.replaying():
+    with replay.replaying():
         return meetings.seed_meetings(config)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from cases import sla, workflow
+from cases import routing, sla, workflow
 from cases.images import Photo
 from cases.models import (
     ApiKey,
@@ -631,8 +631,6 @@ def _play(story, rng, dispatch_to, earlier):
         if roll < 0.17:
             story.step("escalate", "dispatcher", reason="涉及多个责任主体，提交联席会议协调。")
             return
-        from cases import routing
-
         suggestion = routing.suggest(case)
         lead = (
             suggestion.lead_party

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from cases import access, workflow
+from cases import people, workflow
 from cases.images import PhotoError, clean_photos
 from cases.models import Area, Case, Category, Event, Party, State
 from cases.workflow import ACTIONS, EVENT_LABELS
@@ -27,7 +27,7 @@ class IsStaffMember(permissions.BasePermission):
     message = _("Only staff of the street's parties may use this API.")
 
     def has_permission(self, request, view):
-        return access.is_staff_member(request.user)
+        return people.is_staff_member(request.user)
 
 
 class NewestFirst(CursorPagination):

@@ -155,7 +155,7 @@ def _csv_rows(raw):
 
 
 def _xlsx_rows(raw):
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # only for .xlsx uploads; slow to import
 
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
@@ -396,7 +396,7 @@ def write_csv(rows, out):
 
 
 def write_xlsx(rows, out):
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # only for .xlsx reports; slow to import
 
     book = Workbook()
     sheet = book.active

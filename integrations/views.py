@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import access
+from cases import people
 from cases.access import staff_required
 from cases.models import Role
 from cases.workflow import Actor
@@ -138,7 +138,7 @@ def importer_required(view):
     @staff_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not access.may_import_work_orders(request.user):
+        if not people.may_import_work_orders(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -147,7 +147,7 @@ def importer_required(view):
 
 def _import_actor(user):
     """A dispatcher files as themself; anyone else (a supervisor) through the system, named."""
-    if Role.DISPATCHER in access.roles_of(user):
+    if Role.DISPATCHER in people.roles_of(user):
         return Actor.staff(user)
     return Actor.system(f"12345 import by {user.get_username()}")
 

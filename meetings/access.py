@@ -9,8 +9,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import roles_of
-from cases.models import Role
+from cases.people import Role, roles_of
 from meetings.history import MeetingError
 from meetings.models import Meeting
 

@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from cases.admin import ReadOnlyAdmin
+from cases.admin_base import ReadOnlyAdmin
 from meetings.models import AgendaItem, Decision, Meeting, MeetingEvent
 
 

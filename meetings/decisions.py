@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import workflow
-from cases.access import handler_parties
 from cases.models import Case, State
+from cases.people import handler_parties
 from cases.workflow import Actor, WorkflowError
 from meetings import agenda
 from meetings.access import can_change, check_can_change

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cases.choices import PartyChoices
 from cases.models import Party
-from portal.forms import PortalData
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 # Parties of these kinds sit on the joint committee: proposed as members of a first meeting.
@@ -48,7 +48,7 @@ class PartyForm(forms.Form):
 
     def __init__(self, *args, source=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.source = source or PortalData()
+        self.source = source or PartyChoices()
         for name in self.party_fields:
             field = self.fields[name]
             choices = self.source.party_choices()

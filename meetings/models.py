@@ -15,18 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import STREET_WIDE_ROLES, Case, Party, Role, State, _active_memberships
-
-
-def _handler_party_ids(user):
-    return [m.party_id for m in _active_memberships(user) if m.role == Role.HANDLER]
-
-
-def sees_every_meeting(user):
-    """Street-wide roles (and superusers) see every meeting; handlers their parties'."""
-    if user.is_superuser:
-        return True
-    return bool({m.role for m in _active_memberships(user)} & STREET_WIDE_ROLES)
+from cases.models import Case, Party, State
+from cases.people import handler_party_ids, is_street_wide
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -35,9 +25,9 @@ class MeetingQuerySet(models.QuerySet):
         their parties belongs to (as member or convener)."""
         if not user.is_authenticated:
             return self.none()
-        if sees_every_meeting(user):
+        if is_street_wide(user):
             return self
-        parties = _handler_party_ids(user)
+        parties = handler_party_ids(user)
         if not parties:
             return self.none()
         member = Meeting.members.through.objects.filter(

@@ -5,6 +5,7 @@ and the meeting's history."""
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from cases.choices import PartyChoices
 from cases.models import Case
 from meetings import agenda, decisions
 from meetings.access import can_change
@@ -20,7 +21,6 @@ from meetings.forms import (
 )
 from meetings.history import EVENT_LABELS
 from meetings.models import AgendaItem, Decision, Meeting
-from portal.forms import PortalData
 
 
 def agenda_items(meeting):
@@ -91,7 +91,7 @@ def meeting_page(request, meeting, failed=None):
     a change that was refused, shown again with its errors and everything typed."""
     user, now = request.user, timezone.now()
     changer = can_change(user)
-    source = PortalData()
+    source = PartyChoices()
     items = agenda_items(meeting)
     for item in items:
         item.visible_case = False

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import keyset
 from cases.access import staff_required
+from cases.choices import PartyChoices
 from meetings import decisions, invitations, minutes, pages, pdf
 from meetings.access import can_change, meeting_for
 from meetings.agenda import create_meeting, update_meeting
 from meetings.forms import AttendanceForm, CorrectionForm, DoneForm, MeetingForm, add_refusal
 from meetings.history import MeetingError
 from meetings.models import Decision, Meeting
-from portal.forms import PortalData
 
 PAGE_SIZE = 20
 PAST = (("starts_at", True), ("id", True))
@@ -55,7 +55,7 @@ def meeting_list(request):
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
     user = _changer(request)
-    source = PortalData()
+    source = PartyChoices()
     previous = Meeting.objects.order_by("-starts_at", "-id").first()
     form = MeetingForm(
         request.POST or None,
@@ -91,7 +91,7 @@ def meeting_edit(request, pk):
         "convener": str(meeting.convener_id),
         "members": [str(pk) for pk in meeting.members.values_list("pk", flat=True)],
     }
-    form = MeetingForm(request.POST or None, source=PortalData(), initial=initial)
+    form = MeetingForm(request.POST or None, source=PartyChoices(), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             update_meeting(meeting, user=user, **form.cleaned_data)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import staff_required
+from cases.choices import PartyChoices
 from cases.models import Case
 from meetings import agenda, decisions, minutes
 from meetings.access import meeting_for
@@ -25,7 +26,6 @@ from meetings.forms import (
 from meetings.history import MeetingError
 from meetings.models import AgendaAttachment
 from meetings.views import _changer, refused
-from portal.forms import PortalData
 
 
 def _item(request, pk, item_pk):
@@ -65,7 +65,7 @@ def add_case(request, pk):
 def add_topic(request, pk):
     meeting = meeting_for(request, pk)
     user = _changer(request)
-    form = TopicForm(request.POST, prefix="topic", source=PortalData())
+    form = TopicForm(request.POST, prefix="topic", source=PartyChoices())
     if not form.is_valid():
         return refused(request, meeting, ("topic", None), form)
     try:
@@ -85,7 +85,7 @@ def item_edit(request, pk, item_pk):
         "description": item.description,
         "presenter": str(item.presenter_id or ""),
     }
-    form = TopicForm(request.POST or None, source=PortalData(), initial=initial)
+    form = TopicForm(request.POST or None, source=PartyChoices(), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             agenda.update_item(item, user=user, **form.cleaned_data)
@@ -161,7 +161,7 @@ def item_minutes(request, pk, item_pk):
 @require_POST
 def item_decide(request, pk, item_pk):
     meeting, item, user = _item(request, pk, item_pk)
-    form = DecisionForm(request.POST, prefix=f"decide-{item.pk}", source=PortalData())
+    form = DecisionForm(request.POST, prefix=f"decide-{item.pk}", source=PartyChoices())
     if not form.is_valid():
         return refused(request, meeting, ("decide", item.pk), form)
     try:

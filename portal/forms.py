@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases import images, routing, workflow
-from cases.models import Case, Category, Party, StandardReply
+from cases.choices import area_choices, category_choices
+from cases.models import Case, Category, StandardReply
 
 TEXT_INPUTS = ("reason", "note")
 FIELD_ORDER = (
@@ -47,25 +48,6 @@ class PhotosField(forms.FileField):
         if errors:
             raise forms.ValidationError(list(errors.values()))
         return photos
-
-
-class PortalData:
-    """Choices several forms on one page share, read once per request."""
-
-    def __init__(self):
-        self._parties = None
-
-    @property
-    def parties(self):
-        if self._parties is None:
-            self._parties = list(Party.objects.filter(is_active=True).order_by("kind", "name"))
-        return self._parties
-
-    def party_choices(self):
-        return [(str(p.pk), p.label) for p in self.parties]
-
-    def party(self, pk):
-        return next((p for p in self.parties if str(p.pk) == str(pk)), None)
 
 
 def standard_replies(case):
@@ -238,35 +220,6 @@ class BulkForm(forms.Form):
     def clean_lead_party(self):
         value = self.cleaned_data.get("lead_party")
         return self.source.party(value) if value else None
-
-
-def category_choices(leaves_only=False):
-    """Main categories with their sub-categories indented below them."""
-    categories = list(Category.objects.filter(is_active=True).order_by("order", "code"))
-    choices = []
-    for main in (c for c in categories if c.parent_id is None):
-        if not leaves_only:
-            choices.append((str(main.pk), main.label))
-        for sub in (c for c in categories if c.parent_id == main.pk):
-            choices.append((str(sub.pk), ("— " if not leaves_only else "") + sub.label))
-    return choices
-
-
-def area_choices():
-    """The street, communities, the park and the places inside them, as a tree."""
-    areas = sorted(routing.all_areas(), key=lambda a: (a.depth, a.name))
-    children = {}
-    for area in areas:
-        children.setdefault(area.parent_id, []).append(area)
-    choices = []
-
-    def walk(parent_id, depth):
-        for area in children.get(parent_id, []):
-            choices.append((str(area.pk), "— " * depth + area.label))
-            walk(area.pk, depth + 1)
-
-    walk(None, 0)
-    return choices
 
 
 class PatrolForm(forms.Form):

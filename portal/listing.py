@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import routing, search
+from cases.choices import area_choices, category_choices
 from cases.models import OPEN_STATES, Case, Party, Share, State
 from cases.sla import TZ
 from portal import queues
-from portal.forms import area_choices, category_choices
 
 SORTS = {
     "newest": (_("Newest first"), (("created_at", True), ("id", True))),

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import sla
-from cases.access import handler_parties, roles_of
 from cases.models import OPEN_STATES, Case, Role, Share, State
+from cases.people import acting_roles, handler_parties
+from meetings import decisions
 
 COUNT_CAP = 1000
 PARTY_STATES = (State.DISPATCHED, State.IN_PROGRESS)
@@ -81,7 +82,7 @@ def _in_progress(user, parties, now):
 
 
 def _due_soon(user, parties, now):
-    return _ours(parties, *PARTY_STATES).due_soon(DUE_SOON_HOURS, now=now)
+    return _ours(parties, *PARTY_STATES).filter(due_at__gte=now, due_at__lt=due_soon_limit(now))
 
 
 def _our_overdue(user, parties, now):
@@ -126,9 +127,7 @@ ROLE_ORDER = [Role.DISPATCHER, Role.INSPECTOR, Role.HANDLER, Role.SUPERVISOR, Ro
 
 def queues_for(user):
     """The user's queues in a stable order, each once, whatever roles they combine."""
-    roles = roles_of(user)
-    if user.is_superuser and not roles:
-        roles = {Role.SUPERVISOR}
+    roles = acting_roles(user)
     queues = []
     for role in ROLE_ORDER:
         if role in roles:
@@ -143,11 +142,8 @@ def overdue_decisions(user, now=None):
     """Joint-meeting decisions past their deadline and not done, most overdue first, for the
     supervisor's queue page (one more than shown, to tell whether there are more); empty
     for other roles. The decisions live in the meetings app (docs/meetings.md)."""
-    roles = roles_of(user)
-    if Role.SUPERVISOR not in roles and not (user.is_superuser and not roles):
+    if Role.SUPERVISOR not in acting_roles(user):
         return []
-    from meetings import decisions  # the meetings app builds on cases, not the reverse
-
     return list(decisions.overdue(now)[: OVERDUE_DECISIONS_SHOWN + 1])
 
 

@@ -4,6 +4,7 @@ actions. Case detail and actions are in views_staff_case.py (docs/portal.md)."""
 import csv
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Avg, Count, F
 from django.db.models.functions import Floor
@@ -17,11 +18,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import keyset, routing, workflow
-from cases.access import roles_of, staff_required
+from cases.access import staff_required
+from cases.choices import PartyChoices
 from cases.models import Case, Role, SavedFilter, State
+from cases.people import roles_of
 from cases.workflow import Actor, WorkflowError
 from portal import queues
-from portal.forms import BulkForm, PortalData, SaveFilterForm
+from portal.forms import BulkForm, SaveFilterForm
 from portal.listing import FilterForm
 
 PAGE_SIZE = 50
@@ -77,7 +80,7 @@ def _table_context(request, page):
         "now": now,
         "soon": queues.due_soon_limit(now),
         "can_bulk": can_bulk,
-        "bulk_parties": PortalData().party_choices() if can_bulk else [],
+        "bulk_parties": PartyChoices().party_choices() if can_bulk else [],
     }
 
 
@@ -237,8 +240,6 @@ def _outlines():
 @require_GET
 def case_map(request):
     form, _queryset = _filtered(request)
-    from django.conf import settings
-
     context = {
         "form": form,
         "query": _query_without(request, "after"),
@@ -306,7 +307,7 @@ def bulk(request):
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = ""
     back = back or reverse("staff:case_list")
-    form = BulkForm(request.POST, source=PortalData())
+    form = BulkForm(request.POST, source=PartyChoices())
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases import routing, sla, workflow
-from cases.access import case_for, is_street_wide, roles_of, staff_required
+from cases.access import case_for, staff_required
+from cases.choices import PartyChoices
 from cases.models import Case, Role, State
+from cases.people import is_street_wide, roles_of
 from cases.workflow import ACTIONS, EVENT_LABELS, Actor, WorkflowError
-from portal.forms import ActionForm, PatrolForm, PortalData, standard_replies
+from portal.forms import ActionForm, PatrolForm, standard_replies
 
 REVEAL_FOR = timedelta(minutes=30)
 ROUTED = ("dispatch", "reassign", "decide")
@@ -127,7 +129,7 @@ def case_context(request, case, *, failed=None, revealed=False):
     """Everything the case panel shows; `failed` is a form that came back with errors."""
     actor = Actor.staff(request.user)
     allowed = workflow.allowed_actions(case, actor)
-    source = PortalData()
+    source = PartyChoices()
     with_text = any(
         {"note", "reason"} & (set(ACTIONS[a].needs) | set(ACTIONS[a].accepts)) for a in allowed
     )
@@ -210,7 +212,7 @@ def _form_for(request, case, spec, data=None, files=None):
         spec,
         case,
         user=request.user,
-        data_source=PortalData(),
+        data_source=PartyChoices(),
         replies=standard_replies(case) if has_text else [],
         suggestion=suggestion,
         data=data,

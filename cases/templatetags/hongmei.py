@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from cases import access, sla
+from cases import people, sla
 
 register = template.Library()
 
@@ -23,4 +23,4 @@ def nav_link(context, href, label, exact=False):
 
 @register.filter
 def may_import(user):
-    return access.may_import_work_orders(user)
+    return people.may_import_work_orders(user)

@@ -2,7 +2,7 @@ import pytest
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
-from cases import access
+from cases import access, people
 from cases.models import State
 from tests import factories
 
@@ -41,10 +41,10 @@ def test_case_for_answers_404_for_another_partys_case(street):
 
 def test_roles_and_parties(street):
     hangtian = street.users["hangtian"]
-    assert access.roles_of(hangtian) == {"handler"}
-    assert [p.code for p in access.handler_parties(hangtian)] == ["rc-hangtian"]
-    assert not access.is_street_wide(hangtian)
-    assert access.is_street_wide(street.users["inspector"])
+    assert people.roles_of(hangtian) == {"handler"}
+    assert [p.code for p in people.handler_parties(hangtian)] == ["rc-hangtian"]
+    assert not people.is_street_wide(hangtian)
+    assert people.is_street_wide(street.users["inspector"])
 
 
 def test_staff_sign_in_and_out(client, street):

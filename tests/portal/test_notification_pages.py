@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import effects, notifications
+from cases import notifications, replay
 from cases.models import Notification, StaffProfile, State
 from tests.factories import case_in
 
@@ -141,7 +141,7 @@ def test_an_unknown_language_is_refused_next_to_the_field(hangtian, street):
 
 def test_the_list_follows_when_things_happened_even_for_replayed_history(hangtian, street):
     now = timezone.now()
-    with effects.replaying():
+    with replay.replaying():
         older = case_in(street, State.DISPATCHED, at=now - timedelta(days=2))
         newer = case_in(street, State.DISPATCHED, at=now - timedelta(days=1))
         oldest = case_in(street, State.DISPATCHED, at=now - timedelta(days=3))

@@ -19,7 +19,7 @@ help:
 	@echo "make test    set up what is missing and run the whole suite (PostgreSQL, Redis, Chromium)"
 	@echo "make worker  a Celery worker (needs REDIS_URL or CELERY_BROKER_URL); make beat: the scheduler"
 	@echo "make worker-beat  worker and scheduler in one process, for development"
-	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint    ruff, makemigrations --check, import contracts (lint-imports), mypy on the domain"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
 	@echo "make lock    re-lock requirements*.lock from pyproject.toml"
@@ -122,6 +122,8 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: setup-dev
 	$(BIN)/ruff format .

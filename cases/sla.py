@@ -263,3 +263,9 @@ def load_calendar_from_package():
     CalendarDay.objects.bulk_create(rows)
     _calendar.clear()
     return len(rows)
+
+
+def deadline_horizon():
+    """How far ahead a person may set a deadline (a meeting's decision, an extension):
+    HONGMEI_DEADLINE_HORIZON_DAYS, two years unless set."""
+    return timedelta(days=settings.HONGMEI_DEADLINE_HORIZON_DAYS)

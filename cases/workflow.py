@@ -10,6 +10,7 @@ commit. Nothing else writes Case.state.
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -329,6 +330,8 @@ def _spec(action):
 
 
 def _clean_inputs(spec, case, inputs, at):
+    """The inputs of `spec` checked and normalised: first each input by its own rule
+    (INPUT_RULES), then the rules of the action as a whole (ACTION_RULES)."""
     unknown = set(inputs) - set(spec.needs) - set(spec.accepts) - {"data"}
     if unknown:
         raise TypeError(f"{spec.name} takes no {', '.join(sorted(unknown))}")
@@ -337,52 +340,115 @@ def _clean_inputs(spec, case, inputs, at):
         if value is None or (isinstance(value, str) and not value.strip()):
             raise MissingInput(_MISSING[name], field=name)
     clean = dict(inputs)
-    for name in ("reason", "note"):
+    clean["co_parties"] = clean.get("co_parties") or []
+    for name, rule in INPUT_RULES.items():
         if name in clean:
-            clean[name] = (clean[name] or "").strip()
-            if len(clean[name]) > MAX_TEXT:
-                raise InvalidInput(
-                    _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}, field=name
-                )
-    if clean.get("lead_party") is not None:
-        _check_party(clean["lead_party"], "lead_party")
-    co_parties = []
-    for party in clean.get("co_parties") or ():
+            clean[name] = rule(clean[name], clean=clean, case=case, at=at)
+    for rule in ACTION_RULES.get(spec.name, ()):
+        rule(case, clean)
+    return clean
+
+
+def _text(value, *, field, **context):
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(
+            _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}, field=field
+        )
+    return value
+
+
+def _optional(rule):
+    """The rule for an input that may be given as None (left out): None stays None."""
+
+    def checked(value, **context):
+        return None if value is None else rule(value, **context)
+
+    return checked
+
+
+def _lead_party(party, **context):
+    _check_party(party, "lead_party")
+    return party
+
+
+def _co_parties(parties, *, clean, **context):
+    lead, chosen = clean.get("lead_party"), []
+    for party in parties:
         _check_party(party, "co_parties")
-        if clean.get("lead_party") is not None and party.pk == clean["lead_party"].pk:
+        if lead is not None and party.pk == lead.pk:
             raise InvalidInput(_("The lead party cannot also be a co-party."), field="co_parties")
-        if party not in co_parties:
-            co_parties.append(party)
-    clean["co_parties"] = co_parties
-    if spec.name == "reassign" and clean["lead_party"].pk == case.lead_party_id:
+        if party not in chosen:
+            chosen.append(party)
+    return chosen
+
+
+def _deadline(deadline, *, at, **context):
+    """A moment in the future, and not beyond the horizon any deadline may be set to."""
+    if not isinstance(deadline, datetime) or timezone.is_naive(deadline):
+        raise InvalidInput(_("Give a date and time."), field="deadline")
+    if deadline <= at:
+        raise InvalidInput(_("The deadline must be in the future."), field="deadline")
+    if deadline > at + sla.deadline_horizon():
+        raise InvalidInput(
+            _("A deadline can be set at most %(days)s days ahead.")
+            % {"days": sla.deadline_horizon().days},
+            field="deadline",
+        )
+    return deadline
+
+
+def _duplicate_of(original, *, case, **context):
+    if original.pk == case.pk:
+        raise InvalidInput(_("A case cannot duplicate itself."), field="duplicate_of")
+    if original.state == State.REJECTED:
+        raise InvalidInput(
+            _("The original must be a case that was accepted."), field="duplicate_of"
+        )
+    return original
+
+
+def _rating(rating, **context):
+    if rating not in Case.Satisfaction.values:
+        raise InvalidInput(_("Choose one of the ratings."), field="rating")
+    return rating
+
+
+# Each input's own rule, by input name: it gets the value and returns it cleaned or raises.
+INPUT_RULES = {
+    "reason": partial(_text, field="reason"),
+    "note": partial(_text, field="note"),
+    "lead_party": _optional(_lead_party),
+    "co_parties": _co_parties,
+    "deadline": _optional(_deadline),
+    "duplicate_of": _optional(_duplicate_of),
+    "rating": _optional(_rating),
+}
+
+
+def _not_the_same_party(case, clean):
+    if clean["lead_party"].pk == case.lead_party_id:
         raise InvalidInput(
             _("The case is already with this party; choose another."), field="lead_party"
         )
-    if "deadline" in clean:
-        deadline = clean["deadline"]
-        if not isinstance(deadline, datetime) or timezone.is_naive(deadline):
-            raise InvalidInput(_("Give a date and time."), field="deadline")
-        if deadline <= at:
-            raise InvalidInput(_("The deadline must be in the future."), field="deadline")
-        if spec.name == "request_extension" and case.resolve_due and deadline <= case.resolve_due:
-            raise InvalidInput(
-                _("Ask for a deadline later than the current one."), field="deadline"
-            )
-    if clean.get("duplicate_of") is not None:
-        original = clean["duplicate_of"]
-        if original.pk == case.pk:
-            raise InvalidInput(_("A case cannot duplicate itself."), field="duplicate_of")
-        if original.state == State.REJECTED:
-            raise InvalidInput(
-                _("The original must be a case that was accepted."), field="duplicate_of"
-            )
-    if "rating" in clean and clean["rating"] not in Case.Satisfaction.values:
-        raise InvalidInput(_("Choose one of the ratings."), field="rating")
-    if spec.name == "resolve" and case.category.evidence_required and not clean.get("photos"):
+
+
+def _later_than_current(case, clean):
+    if case.resolve_due and clean["deadline"] <= case.resolve_due:
+        raise InvalidInput(_("Ask for a deadline later than the current one."), field="deadline")
+
+
+def _evidence_if_required(case, clean):
+    if case.category.evidence_required and not clean.get("photos"):
         raise MissingInput(_("This category needs a photo of the result."), field="photos")
-    if spec.name == "resolve":
-        _check_open_shares(case, clean)
-    return clean
+
+
+# Rules of an action as a whole, run in order after the inputs' own rules.
+ACTION_RULES = {
+    "reassign": (_not_the_same_party,),
+    "request_extension": (_later_than_current,),
+    "resolve": (_evidence_if_required, lambda case, clean: _check_open_shares(case, clean)),
+}
 
 
 def unreported_shares(case):

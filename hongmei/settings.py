@@ -326,6 +326,8 @@ HONGMEI_DUE_SOON_HOURS = int(env("HONGMEI_DUE_SOON_HOURS", "2"))
 HONGMEI_SATISFACTION_DELAY_HOURS = int(env("HONGMEI_SATISFACTION_DELAY_HOURS", "24"))
 # A reporter's name and contact are removed this long after their last case ended.
 HONGMEI_RETENTION_DAYS = int(env("HONGMEI_RETENTION_DAYS", "365"))
+# No deadline a person enters (a meeting's decision, an extension) lies further ahead.
+HONGMEI_DEADLINE_HORIZON_DAYS = int(env("HONGMEI_DEADLINE_HORIZON_DAYS", "730"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -13,8 +13,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from cases.i18n import localised
 
 
 def new_token():
@@ -36,9 +37,7 @@ class Bilingual(models.Model):
 
     @property
     def label(self):
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localised(self.name, self.name_en)
 
 
 class Role(models.TextChoices):

@@ -49,14 +49,6 @@ def submission_for(key):
 # ---------------------------------------------------------------------------- where
 
 
-def localized(item, key):
-    """item[key], or its English form item[key + "_en"] on the English pages when there is
-    one (category questions and their values are stored this way)."""
-    if (get_language() or "").startswith("en") and item.get(f"{key}_en"):
-        return item[f"{key}_en"]
-    return item.get(key) or item.get("code", "")
-
-
 def selectable_areas():
     """The compounds and roads a reporter may pick instead of a map point."""
     return Area.objects.filter(is_selectable=True, kind__in=SELECTABLE_KINDS).order_by(

@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cases.i18n import localised
 from cases.people import Role, handler_party_ids, is_street_wide
 
 
@@ -38,9 +38,7 @@ class Bilingual(models.Model):
 
     @property
     def label(self):
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localised(self.name, self.name_en)
 
 
 class State(models.TextChoices):

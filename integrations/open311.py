@@ -25,10 +25,9 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cases import routing, workflow
+from cases import privacy, questions, routing, workflow
 from cases.models import OPEN_STATES, Area, Case, Category, Reporter, State
 from cases.workflow import Actor
 
@@ -51,8 +50,6 @@ ITEM_TAGS = {
     "formats": "format",
 }
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)", re.ASCII)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.ASCII)
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
@@ -172,19 +169,7 @@ def service_dict(category):
 
 
 def _questions(category):
-    questions = [q for q in category.questions or [] if q.get("datatype") in DATATYPES]
-    return sorted(questions, key=lambda q: (q.get("order") or 0, q.get("code", "")))
-
-
-def _lang():
-    return get_language() or ""
-
-
-def _text(item, name):
-    """The English form of a label where the UI speaks English and one is given."""
-    if _lang().startswith("en") and item.get(f"{name}_en"):
-        return item[f"{name}_en"]
-    return item.get(name, "")
+    return [q for q in questions.ordered(category) if q.get("datatype") in DATATYPES]
 
 
 def definition_dict(category):
@@ -193,7 +178,8 @@ def definition_dict(category):
         values = None
         if question["datatype"] in ("singlevaluelist", "multivaluelist"):
             values = [
-                {"key": str(v["key"]), "name": _text(v, "name")} for v in question.get("values", [])
+                {"key": str(v["key"]), "name": questions.text(v, "name")}
+                for v in question.get("values", [])
             ]
         attribute = {
             "variable": True,
@@ -202,7 +188,7 @@ def definition_dict(category):
             "required": bool(question.get("required")),
             "datatype_description": None,
             "order": question.get("order") or position,
-            "description": _text(question, "label"),
+            "description": questions.text(question, "label"),
         }
         if values is not None:
             attribute["values"] = values
@@ -211,13 +197,6 @@ def definition_dict(category):
 
 
 # ---------------------------------------------------------------------------- requests
-
-
-def mask(text):
-    """The text with mobile numbers and e-mail addresses masked: public answers carry no
-    way to reach the reporter, even one they typed into the description."""
-    text = _MOBILE.sub(r"\1****\2", text or "")
-    return _EMAIL.sub("***@***", text)
 
 
 def request_dict(case):
@@ -231,13 +210,13 @@ def request_dict(case):
         "status_notes": case.get_state_display(),
         "service_name": case.category.label,
         "service_code": case.category.code,
-        "description": mask(case.description),
+        "description": privacy.mask_text(case.description),
         "agency_responsible": case.lead_party.label if case.lead_party_id else None,
         "service_notice": None,
         "requested_datetime": w3(case.created_at),
         "updated_datetime": w3(updated),
         "expected_datetime": w3(case.resolve_due) if not closed else None,
-        "address": mask(case.address) or None,
+        "address": privacy.mask_text(case.address) or None,
         "address_id": case.area.code if case.area_id else None,
         "zipcode": None,
         "lat": case.lat,
@@ -495,7 +474,7 @@ def _contact(params, errors):
 
 def _answers(category, params, errors):
     """attribute[CODE]=value, and attribute[CODE][]=value for each value of a list."""
-    questions = {q["code"]: q for q in _questions(category)}
+    asked = {q["code"]: q for q in _questions(category)}
     given = {}
     for key in params:
         match = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
@@ -505,9 +484,9 @@ def _answers(category, params, errors):
         given.setdefault(match.group(1), []).extend(values)
     answers = {}
     for code in given:
-        if code not in questions:
+        if code not in asked:
             errors.append(_("This service has no attribute “%(code)s”.") % {"code": code})
-    for code, question in questions.items():
+    for code, question in asked.items():
         values = given.get(code, [])
         if not values:
             if question.get("required"):

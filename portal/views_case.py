@@ -7,7 +7,6 @@ without JavaScript the browser follows a redirect (or sees the page with the err
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,20 +14,19 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import routing, sla, workflow
+from cases import privacy, questions, routing, sla, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
 from cases.models import Case, Role, State
-from cases.people import is_street_wide, roles_of
+from cases.people import roles_of
 from cases.workflow import ACTIONS, EVENT_LABELS, Actor, WorkflowError
 from portal.forms import ActionForm, PatrolForm, standard_replies
 
-REVEAL_FOR = timedelta(minutes=30)
 ROUTED = ("dispatch", "reassign", "decide")
 
 
@@ -36,50 +34,6 @@ def _detail_queryset():
     return Case.objects.select_related(
         "category", "category__parent", "area", "lead_party", "reporter", "duplicate_of"
     ).defer("search")
-
-
-def mask_phone(phone):
-    """138****1234: enough to recognise a number, not to call it."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_email(email):
-    name, _at, domain = email.partition("@")
-    return (name[:1] + "***@" + domain) if domain else "***"
-
-
-@dataclass
-class Contact:
-    name: str
-    phone: str
-    email: str
-    masked: bool
-
-
-def _contact(request, case, revealed):
-    reporter = case.reporter
-    if reporter is None or not (reporter.has_contact or reporter.name):
-        return None
-    if is_street_wide(request.user) or revealed or _revealed_recently(request, case):
-        return Contact(reporter.name, reporter.phone, reporter.email, masked=False)
-    name = (reporter.name[:1] + "*" * (len(reporter.name) - 1)) if reporter.name else ""
-    return Contact(
-        name,
-        mask_phone(reporter.phone) if reporter.phone else "",
-        mask_email(reporter.email) if reporter.email else "",
-        masked=True,
-    )
-
-
-def _revealed_recently(request, case):
-    """A handler who showed the contact (an event on record) sees it for a while."""
-    return case.events.filter(
-        kind="show_contact",
-        actor=request.user,
-        created_at__gte=timezone.now() - REVEAL_FOR,
-    ).exists()
 
 
 DEADLINES = [
@@ -167,36 +121,14 @@ def case_context(request, case, *, failed=None, revealed=False):
         "labels": EVENT_LABELS,
         "photos": photos,
         "shares": list(case.shares.filter(is_active=True).select_related("party")),
-        "contact": _contact(request, case, revealed),
+        "contact": privacy.contact_for(case, request.user, revealed=revealed),
         "can_show_contact": "show_contact" in allowed,
         "deadlines": deadlines(case),
         "suggestion": suggestion,
-        "answers": _answers(case),
+        "answers": questions.answers_shown(case),
         "states": dict(State.choices),
         "roles": workflow.ACTOR_ROLE_LABELS,
     }
-
-
-def _answers(case):
-    """The reporter's answers to the category's questions, as (question, answer)."""
-    english = (get_language() or "").startswith("en")
-    out = []
-    for question in case.category.questions or []:
-        value = (case.answers or {}).get(question.get("code"))
-        if value in (None, "", []):
-            continue
-        names = {v.get("key"): v for v in question.get("values") or []}
-
-        def name(key, names=names):
-            choice = names.get(key)
-            if not choice:
-                return str(key)
-            return (english and choice.get("name_en")) or choice.get("name") or str(key)
-
-        shown = "、".join(name(v) for v in value) if isinstance(value, list) else name(value)
-        label = (english and question.get("label_en")) or question.get("label") or ""
-        out.append((label, shown))
-    return out
 
 
 @staff_required

@@ -3,13 +3,12 @@
 page. Every message is a sentence in the page's language, shown next to its field."""
 
 import re
-from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import images, intake, routing, workflow
+from cases import images, intake, questions, routing, workflow
 from cases.models import Area, Case, Category, Reporter
 
 PHONE_PATTERN = re.compile(r"1[3-9]\d{9}")
@@ -47,39 +46,6 @@ class PhotosField(forms.Field):
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [f for f in files if f]
-
-
-def _question_field(question):
-    datatype = question.get("datatype") or "string"
-    label = intake.localized(question, "label")
-    choices = [(v["key"], intake.localized(v, "name")) for v in question.get("values") or []]
-    if datatype == "text":
-        return forms.CharField(
-            label=label, required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
-        )
-    if datatype == "number":
-        return forms.FloatField(label=label, required=False)
-    if datatype == "datetime":
-        return forms.DateTimeField(
-            label=label,
-            required=False,
-            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        )
-    if datatype == "singlevaluelist":
-        return forms.ChoiceField(
-            label=label, required=False, choices=choices, widget=forms.RadioSelect
-        )
-    if datatype == "multivaluelist":
-        return forms.MultipleChoiceField(
-            label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
-        )
-    return forms.CharField(label=label, required=False, max_length=200)
-
-
-def _json_value(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 class WhereForm(forms.Form):
@@ -222,9 +188,9 @@ class ReportForm(WhereForm):
         self.question_groups = []
         for category in categories:
             bound = []
-            for question in sorted(category.questions or [], key=lambda q: q.get("order", 0)):
-                name = f"q-{category.code}-{question['code']}"
-                self.fields[name] = _question_field(question)
+            for question in questions.ordered(category):
+                name = questions.field_name(category, question)
+                self.fields[name] = questions.form_field(question)
                 bound.append(self[name])
             if bound:
                 self.question_groups.append((category, bound))
@@ -294,7 +260,7 @@ class ReportForm(WhereForm):
     def _answers(self, category):
         answers = {}
         for question in category.questions or []:
-            name = f"q-{category.code}-{question['code']}"
+            name = questions.field_name(category, question)
             if name in self.errors:
                 continue
             value = self.cleaned_data.get(name)
@@ -302,7 +268,7 @@ class ReportForm(WhereForm):
                 if question.get("required"):
                     self.add_error(name, _("Please answer this question."))
                 continue
-            answers[question["code"]] = _json_value(value)
+            answers[question["code"]] = questions.stored(value)
         return answers
 
     @property

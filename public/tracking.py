@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import intake, workflow
+from cases import workflow
 from cases.models import Attachment, Case, Follower, Party, State
 
 # Tokens are 32 URL-safe characters (cases.models.new_token); some slack for longer ones.
@@ -176,29 +176,3 @@ def photos(case):
     for attachment in shown.order_by("created_at", "id"):
         (before if attachment.kind == Attachment.Kind.REPORT else after).append(attachment)
     return before, after
-
-
-def answers(case):
-    """(question, answer) of the category's questions the report answered, in the page's
-    language."""
-    rows = []
-    questions = sorted(case.category.questions or [], key=lambda q: q.get("order", 0))
-    for question in questions:
-        value = (case.answers or {}).get(question["code"])
-        if value in (None, "", []):
-            continue
-        names = {v["key"]: intake.localized(v, "name") for v in question.get("values") or []}
-        values = value if isinstance(value, list) else [value]
-        shown = [_answer_text(names.get(v, v), question.get("datatype")) for v in values]
-        rows.append((intake.localized(question, "label"), ", ".join(shown)))
-    return rows
-
-
-def _answer_text(value, datatype):
-    if datatype == "datetime" and isinstance(value, str):
-        try:
-            moment = timezone.localtime(datetime.fromisoformat(value))
-        except ValueError:
-            return value
-        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
-    return str(value)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import intake, ratelimit, routing, workflow
+from cases import intake, questions, ratelimit, routing, workflow
 from cases.images import MAX_PHOTOS
 from cases.models import Category
 from public import tracking
@@ -170,7 +170,7 @@ def _track_page(request, tracked, bound=None):
             "state_words": tracking.state_words(case),
             "deadline": tracking.deadline(case),
             "timeline": tracking.timeline(case),
-            "answers": tracking.answers(case) if tracked.is_reporter else [],
+            "answers": questions.answers_shown(case) if tracked.is_reporter else [],
             "original": tracking.original_followed(tracked),
             "before": before,
             "after": after,

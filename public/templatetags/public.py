@@ -4,6 +4,8 @@ import segno
 from django import template
 from django.utils.safestring import mark_safe
 
+from cases import privacy
+
 register = template.Library()
 
 
@@ -19,10 +21,4 @@ def qr_svg(url, scale=4):
 @register.filter
 def masked(value):
     """A phone number or e-mail address with its middle hidden: 138****8000, r***@example.com."""
-    value = value or ""
-    if "@" in value:
-        local, domain = value.split("@", 1)
-        return f"{local[:1]}***@{domain}"
-    if len(value) >= 7:
-        return f"{value[:3]}****{value[-4:]}"
-    return "****"
+    return privacy.mask_contact(value)

@@ -8,22 +8,25 @@ answers for requests.
   whether the case exists or not, so case numbers of other parties cannot be probed.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from cases.models import Case
+from cases.models import Case, CaseQuerySet
 from cases.people import is_staff_member
 
 
-def staff_required(view):
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     @login_required
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -31,7 +34,7 @@ def staff_required(view):
     return wrapper
 
 
-def case_for(request, number, queryset=None):
+def case_for(request: HttpRequest, number: str, queryset: CaseQuerySet | None = None) -> Case:
     """The case numbered `number` if request.user may see it; Http404 otherwise."""
     queryset = queryset if queryset is not None else Case.objects.all()
     return get_object_or_404(queryset.visible_to(request.user), number=number)
@@ -48,7 +51,9 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def locked_out(request, original_response=None, credentials=None):
+def locked_out(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
     """django-axes' answer to a locked-out sign-in: a page in the reader's language."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}

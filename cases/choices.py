@@ -4,29 +4,29 @@ Shared by the portal and the meetings app; they read configuration only.
 """
 
 from cases import routing
-from cases.models import Category, Party
+from cases.models import Area, Category, Party
 
 
 class PartyChoices:
     """The active parties, read once per request for every form on a page that offers them."""
 
-    def __init__(self):
-        self._parties = None
+    def __init__(self) -> None:
+        self._parties: list[Party] | None = None
 
     @property
-    def parties(self):
+    def parties(self) -> list[Party]:
         if self._parties is None:
             self._parties = list(Party.objects.filter(is_active=True).order_by("kind", "name"))
         return self._parties
 
-    def party_choices(self):
+    def party_choices(self) -> list[tuple[str, str]]:
         return [(str(p.pk), p.label) for p in self.parties]
 
-    def party(self, pk):
+    def party(self, pk: object) -> Party | None:
         return next((p for p in self.parties if str(p.pk) == str(pk)), None)
 
 
-def category_choices(leaves_only=False):
+def category_choices(leaves_only: bool = False) -> list[tuple[str, str]]:
     """Main categories with their sub-categories indented below them."""
     categories = list(Category.objects.filter(is_active=True).order_by("order", "code"))
     choices = []
@@ -38,15 +38,15 @@ def category_choices(leaves_only=False):
     return choices
 
 
-def area_choices():
+def area_choices() -> list[tuple[str, str]]:
     """The street, communities, the park and the places inside them, as a tree."""
     areas = sorted(routing.all_areas(), key=lambda a: (a.depth, a.name))
-    children = {}
+    children: dict[int | None, list[Area]] = {}
     for area in areas:
         children.setdefault(area.parent_id, []).append(area)
     choices = []
 
-    def walk(parent_id, depth):
+    def walk(parent_id: int | None, depth: int) -> None:
         for area in children.get(parent_id, []):
             choices.append((str(area.pk), "— " * depth + area.label))
             walk(area.pk, depth + 1)

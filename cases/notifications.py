@@ -16,19 +16,23 @@ templates/notifications/<audience>/<template>.txt: its first line is the subject
 the body. notifications/email.txt, email.html and sms.txt lay the parts out.
 """
 
+from __future__ import annotations
+
 import logging
 import re
 import smtplib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
@@ -38,7 +42,17 @@ from django.utils.dateparse import parse_datetime
 
 from cases import replay, sms
 from cases.memo import ttl_cached
-from cases.models import Alarm, Category, Follower, Notification, Party, Reporter, Role
+from cases.models import (
+    Alarm,
+    Case,
+    Category,
+    Event,
+    Follower,
+    Notification,
+    Party,
+    Reporter,
+    Role,
+)
 from cases.retries import TRANSIENT
 
 log = logging.getLogger(__name__)
@@ -87,7 +101,7 @@ class Message:
 # ---------------------------------------------------------------------------- writing
 
 
-def for_event(event):
+def for_event(event: Event) -> list[Notification]:
     """Write the notifications `event` causes (see HEARS). Runs inside the event's
     transaction; returns the rows written."""
     rows = []
@@ -96,7 +110,17 @@ def for_event(event):
     return _write(rows)
 
 
-def notify_users(users, kind, *, template=None, case=None, event=None, data=None, at=None, key=""):
+def notify_users(
+    users: Iterable[Any],
+    kind: str,
+    *,
+    template: str | None = None,
+    case: Case | None = None,
+    event: Event | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    key: str = "",
+) -> list[Notification]:
     """Tell staff `users` something of `kind`: in the portal, and by e-mail where they
     have an address. The message comes from templates/notifications/staff/<template>.txt
     (default: the kind). With a `key`, a person gets that message once, however often
@@ -116,21 +140,29 @@ def notify_users(users, kind, *, template=None, case=None, event=None, data=None
     return _write(rows)
 
 
-def notify_party(party, kind, **options):
+def notify_party(party: Party, kind: str, **options: Any) -> list[Notification]:
     """Tell every active handler of `party` (see notify_users for the options). The joint
     meetings and the sweeps call this, e.g.
     notify_party(party, "meeting", template="meeting_invitation", data={...})."""
     return notify_users(handlers_of([party.pk]), kind, **options)
 
 
-def notify_reporter(case, kind, *, template=None, data=None, at=None, followers=False):
+def notify_reporter(
+    case: Case,
+    kind: str,
+    *,
+    template: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    followers: bool = False,
+) -> list[Notification]:
     """Tell the reporter of `case` (and its followers, if asked) by e-mail or text message,
     when they left a way to reach them. Template: notifications/reporter/<template>.txt."""
     about = dict(kind=kind, template=template or kind, case=case, event=None, data=data or {})
     return _write(_reporter_rows(at=at or timezone.now(), followers=followers, **about))
 
 
-def handlers_of(party_ids):
+def handlers_of(party_ids: Iterable[int]) -> QuerySet[Any]:
     """The active staff users who handle cases for these parties."""
     return _staff(memberships__party_id__in=party_ids, memberships__role=Role.HANDLER)
 
@@ -232,7 +264,7 @@ def _staff_rows(user, *, kind, template, case, event, data, at, key=""):
 
 def _reporter_rows(*, followers, **about):
     """The case's reporter and, with `followers`, everyone following it: one query."""
-    case, rows = about["case"], []
+    case, rows = about["case"], list[Notification]()
     if replay.is_replaying():
         return rows
     reach = Q(pk=case.reporter_id) if case.reporter_id else Q(pk__in=[])
@@ -284,7 +316,7 @@ def _write(rows):
     return rows
 
 
-def publish(ids):
+def publish(ids: Iterable[int]) -> None:
     """Queue a delivery task per notification. Never raises: with the broker away the rows
     wait in the outbox, and the sweep sends them once it is back."""
     for pk in ids:
@@ -299,12 +331,12 @@ def publish(ids):
 
 
 @shared_task(name="cases.tasks.deliver_notification", **TRANSIENT)
-def deliver_notification(notification_id):
+def deliver_notification(notification_id: int) -> bool:
     """The worker's side of publish(): send one notification (safe to run twice)."""
     return deliver(notification_id)
 
 
-def deliver(notification_id, *, now=None):
+def deliver(notification_id: int, *, now: datetime | None = None) -> bool:
     """Send one e-mail or text message, if it is still waiting. Returns whether this call
     sent it. Safe to run twice or at once: only the caller whose UPDATE claims the row
     sends."""
@@ -359,7 +391,10 @@ def _send_sms(address, message):
     sms.send(address, message.sms)
 
 
-_SEND = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+_SEND: dict[str, Callable[[str, Message], Any]] = {
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+}
 
 
 def _is_permanent(error):
@@ -397,7 +432,7 @@ def _finish(notification, status, *, error="", **fields):
     ).update(status=status, last_error=error, **fields)
 
 
-def sweep_outbox(*, now=None, batch=SWEEP_BATCH):
+def sweep_outbox(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Queue delivery of every message still waiting whose time has come (left over by a
     broker outage, a lost worker or a failed try). Reads only such rows (a partial index).
     Returns how many were queued."""
@@ -411,7 +446,7 @@ def sweep_outbox(*, now=None, batch=SWEEP_BATCH):
     return len(ids)
 
 
-def retry_failed(queryset):
+def retry_failed(queryset: QuerySet[Notification]) -> int:
     """Give failed messages a fresh set of attempts (the admin's action)."""
     now = timezone.now()
     ids = list(queryset.filter(status=Status.FAILED).values_list("pk", flat=True))
@@ -438,8 +473,8 @@ def _text_templates():
     )
 
 
-def recipient_language(notification):
-    if notification.reporter_id:
+def recipient_language(notification: Notification) -> str:
+    if notification.reporter is not None:
         language = notification.reporter.language
     else:
         profile = getattr(notification.user, "staff_profile", None)
@@ -448,7 +483,7 @@ def recipient_language(notification):
     return language if language in codes else settings.LANGUAGE_CODE
 
 
-def render(notification):
+def render(notification: Notification) -> Message:
     """The message, in the recipient's language, for every channel."""
     with translation.override(recipient_language(notification)):
         context = _context(notification)
@@ -462,7 +497,7 @@ def render(notification):
         )
 
 
-def headline(notification):
+def headline(notification: Notification) -> tuple[str, str]:
     """(subject, body) in the active language, for the portal's list."""
     return _content(notification, _context(notification))
 
@@ -535,19 +570,20 @@ def _datetimes(data):
     return out
 
 
-def tracking_link(case, follower_id=None):
+def tracking_link(case: Case, follower_id: int | None = None) -> str:
     """The reporter's (or a follower's) private link to the case, absolute."""
     token = case.token
     if follower_id:
-        token = Follower.objects.filter(pk=follower_id).values_list("token", flat=True).first()
+        followed = Follower.objects.filter(pk=follower_id).values_list("token", flat=True)
+        token = followed.first() or case.token
     return settings.SITE_URL + reverse("track", args=[token])
 
 
-def staff_case_path(case):
+def staff_case_path(case: Case) -> str:
     return reverse("staff:case_detail", args=[case.number])
 
 
-def page_path(notification):
+def page_path(notification: Notification) -> str | None:
     """The portal page a notification without a case is about, as its writer named it in
     data["path"] (e.g. a joint meeting: notify_party(..., data={"path": ...})); None if none."""
     path = (notification.data or {}).get("path")
@@ -556,14 +592,14 @@ def page_path(notification):
     return None
 
 
-def staff_case_link(case):
+def staff_case_link(case: Case) -> str:
     return settings.SITE_URL + staff_case_path(case)
 
 
 # ---------------------------------------------------------------------------- in the portal
 
 
-def inbox(user, *, before=None, limit=30):
+def inbox(user: Any, *, before: Any = None, limit: int = 30) -> list[Notification]:
     """A page of the user's in-app notifications, newest first (by when the news
     happened: replayed history is backdated); `before` is the id of the last row shown
     (keyset pagination)."""
@@ -576,12 +612,12 @@ def inbox(user, *, before=None, limit=30):
     return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
-def unread_count(user, cap=99):
+def unread_count(user: Any, cap: int = 99) -> int:
     """Unread in-app notifications, counted up to `cap` + 1 (the bell shows "99+")."""
     return Notification.objects.unread(user)[: cap + 1].count()
 
 
-def mark_read(user, ids=None):
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones when `ids` is None)."""
     rows = Notification.objects.unread(user)
     if ids is not None:

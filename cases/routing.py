@@ -6,25 +6,28 @@
   higher priority, then the older rule.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models.signals import m2m_changed
 from shapely import prepare
 from shapely.geometry import Point, shape
 
 from cases.memo import clear_now_and_after_commit, ttl_cached
-from cases.models import Area, RoutingRule
+from cases.models import Area, Case, Category, Party, RoutingRule
 
 
 @dataclass(frozen=True)
 class _Outline:
     area_id: int
     depth: int
-    geometry: object
+    geometry: Any
 
 
 @ttl_cached
-def _outlines():
+def _outlines() -> list[_Outline]:
     outlines = []
     for area in Area.objects.exclude(boundary=None).only("id", "depth", "boundary"):
         geometry = shape(area.boundary)
@@ -36,20 +39,20 @@ def _outlines():
 
 
 @ttl_cached
-def _areas():
+def _areas() -> dict[int, Area]:
     return {area.id: area for area in Area.objects.all()}
 
 
-def area_by_id(area_id):
+def area_by_id(area_id: int | None) -> Area | None:
     return _areas().get(area_id)
 
 
-def all_areas():
+def all_areas() -> list[Area]:
     """Every area (cached), for pickers and area filters."""
     return list(_areas().values())
 
 
-def area_for_point(lat, lng):
+def area_for_point(lat: float, lng: float) -> Area | None:
     """The deepest area containing (lat, lng), or None when the point is outside them all."""
     point = Point(lng, lat)
     for outline in _outlines():
@@ -58,7 +61,7 @@ def area_for_point(lat, lng):
     return None
 
 
-def street_bounds():
+def street_bounds() -> tuple[float, float, float, float] | None:
     """(south, west, north, east) around every outline, for maps; None without outlines."""
     outlines = _outlines()
     if not outlines:
@@ -71,7 +74,7 @@ def street_bounds():
 
 
 @ttl_cached
-def _rules():
+def _rules() -> list[RoutingRule]:
     rules = list(
         RoutingRule.objects.filter(is_active=True, lead_party__is_active=True)
         .select_related("lead_party", "category", "area")
@@ -80,20 +83,22 @@ def _rules():
     return rules
 
 
-def _area_chain_ids(area):
+def _area_chain_ids(area: Area | None) -> list[int]:
     """The area's id and its ancestors' ids, deepest first."""
-    ids, areas = [], _areas()
+    ids: list[int] = []
+    areas = _areas()
     while area is not None:
         ids.append(area.id)
         area = areas.get(area.parent_id)
     return ids
 
 
-def rule_for(category, area):
+def rule_for(category: Category | None, area: Area | None) -> RoutingRule | None:
     """The most specific active rule for a case of `category` in `area` (either may be
     None), or None when no rule matches."""
     area_ids = _area_chain_ids(area)
-    best, best_rank = None, None
+    best: RoutingRule | None = None
+    best_rank: tuple[int, int, int, int] | None = None
     for rule in _rules():
         if rule.category_id is None:
             category_rank = 0
@@ -106,7 +111,7 @@ def rule_for(category, area):
         if rule.area_id is None:
             area_rank = -1
         elif rule.area_id in area_ids:
-            area_rank = area_by_id(rule.area_id).depth
+            area_rank = _areas()[rule.area_id].depth
         else:
             continue
         rank = (area_rank, category_rank, rule.priority, -rule.id)
@@ -121,12 +126,12 @@ class Suggestion:
     once when the rule says so."""
 
     rule: RoutingRule
-    lead_party: object
-    co_parties: tuple
+    lead_party: Party
+    co_parties: tuple[Party, ...]
     auto_dispatch: bool
 
 
-def suggest(case):
+def suggest(case: Case) -> Suggestion | None:
     rule = rule_for(case.category, case.area)
     if rule is None:
         return None

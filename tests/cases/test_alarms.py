@@ -33,12 +33,18 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     case = case_in(street, State.DISPATCHED, at=aware(2026, 9, 30, 16, 30))
     assert case.accept_due == aware(2026, 9, 30, 17, 30)
     assert case.contact_due == aware(2026, 10, 8, 11, 30)
+    assert case.resolve_due == aware(2026, 10, 8, 11, 30)
     assert planned(case) == [
+        # No acceptance reminder: a one-hour limit is within the two-hour reminder.
         (aware(2026, 9, 30, 17, 30), Kind.OVERDUE, Step.ACCEPT),
+        # The resolution clock runs from dispatch, accepted or not.
+        (aware(2026, 10, 8, 9, 30), Kind.DUE_SOON, Step.RESOLVE),
         (aware(2026, 10, 8, 11, 30), Kind.OVERDUE, Step.CONTACT),
+        (aware(2026, 10, 8, 11, 30), Kind.OVERDUE, Step.RESOLVE),
         # One working day after the missed acceptance: 8 October, 17:30.
         (aware(2026, 10, 8, 17, 30), Kind.SUPERVISE, Step.ACCEPT),
-    ]  # no reminder: a one-hour limit is within the two-hour reminder from the start
+        (aware(2026, 10, 9, 11, 30), Kind.SUPERVISE, Step.RESOLVE),
+    ]
     assert notices(case) == [("dispatch", None)]
 
     assert sweep(aware(2026, 9, 30, 17, 29, 59)) == 0
@@ -47,9 +53,11 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     assert notices(case, "yongzhao") == [("dispatch", None)]  # the co-party is not chased
     assert sweep(aware(2026, 9, 30, 17, 35)) == 0
     assert sweep(aware(2026, 10, 5, 10, 0)) == 0  # the holiday passes quietly
-    assert sweep(aware(2026, 10, 8, 11, 29)) == 0
-    assert sweep(aware(2026, 10, 8, 11, 30)) == 1
-    assert notices(case)[-1] == ("overdue", "contact")
+    assert sweep(aware(2026, 10, 8, 9, 29)) == 0
+    assert sweep(aware(2026, 10, 8, 11, 29)) == 1
+    assert notices(case)[-1] == ("due_soon", "resolve")
+    assert sweep(aware(2026, 10, 8, 11, 30)) == 2
+    assert notices(case)[-2:] == [("overdue", "contact"), ("overdue", "resolve")]
     assert sweep(aware(2026, 10, 8, 17, 29)) == 0
     assert not case.events.filter(kind="supervise").exists()
 
@@ -61,10 +69,11 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     assert notices(case)[-1] == ("supervise", None)
     assert notices(case, "supervisor") == [("supervise", None)]
 
-    assert sweep(aware(2026, 10, 9, 9, 0)) == 0
+    # The case was supervised after its resolution deadline passed: no second supervision.
+    assert sweep(aware(2026, 10, 9, 11, 30)) == 0
     assert sweep(aware(2026, 11, 30, 9, 0)) == 0
     assert case.events.filter(kind="supervise").count() == 1
-    assert len(notices(case)) == 4 and planned(case) == []
+    assert len(notices(case)) == 6 and planned(case) == []
 
 
 def test_resolution_reminder_overdue_and_supervision_across_a_weekend(street):
@@ -154,11 +163,20 @@ def test_reassignment_voids_the_old_partys_alarms_and_sets_the_new_ones(street):
 def test_a_supervisor_who_supervised_first_spares_the_automatic_supervision(street):
     monday = aware(2026, 11, 23, 9, 0)
     case = case_in(street, State.DISPATCHED, at=monday)
+    # Litter: acceptance due at 10:00, first contact and resolution at 14:00.
     act(street, case, "supervise", "supervisor", note="请尽快签收", at=monday + timedelta(hours=3))
     assert notices(case)[-1] == ("supervise", None)
-    assert sweep(monday + timedelta(days=3)) == 2
-    assert notices(case)[-2:] == [("overdue", "accept"), ("overdue", "contact")]
-    assert case.events.filter(kind="supervise").count() == 1
+    assert sweep(monday + timedelta(days=3)) == 4
+    assert notices(case)[-4:] == [
+        ("overdue", "accept"),
+        ("overdue", "contact"),
+        ("overdue", "resolve"),
+        ("supervise", None),
+    ]  # the reminder, late by days, gave way to the overdue notice
+    # Supervised at 12:00, after the acceptance deadline but before the resolution one:
+    # only the resolution's automatic supervision follows.
+    automatic = case.events.filter(kind="supervise", actor_role="system")
+    assert [e.data["step"] for e in automatic] == ["resolve"]
 
 
 def test_an_alarm_whose_deadline_changed_meanwhile_fires_nothing(street):
@@ -220,7 +238,8 @@ def test_a_broken_alarm_does_not_stop_the_sweep(street, monkeypatch):
         return real(alarm, case, now)
 
     monkeypatch.setitem(alarms._FIRE, Kind.OVERDUE, fire)
-    assert sweep(monday + timedelta(hours=2)) == 1
+    # Acceptance was due at 10:00; the resolution reminders come at 11:00.
+    assert sweep(monday + timedelta(hours=1, minutes=30)) == 1
     assert Alarm.objects.filter(case=first, kind=Kind.OVERDUE).exists()  # kept for next time
     assert notices(second)[-1] == ("overdue", "accept")
 

@@ -290,18 +290,20 @@ class DeadlineStep:
     A step runs while the case is in one of `states`, its deadline (the Case field
     `field`) is set and, for a step with `met_by`, that Case field is still empty.
     `starts` are the actions that set the deadline afresh (from the category's `limit`
-    hours unless the action gives the moment) and write its alarms; `stops` are the
-    actions after which it no longer runs (met, or the case left the party), which void
-    its alarms. A `side` step runs beside the one the case waits for and is never its
-    `due_at`. `alarms` says whether the sweep watches it; `reminded`, whether a reminder
-    comes before the deadline and automatic supervision a working day after (otherwise the
-    notice that it passed only). `public_label` names it to the reporter, if shown."""
+    hours unless the action gives the moment) and write its alarms; `done_by` is the
+    action that meets it; `stops` are the actions after which it no longer runs (met, or
+    the case left the party), which void its alarms. A `side` step runs beside the one
+    the case waits for and is never its `due_at`. `alarms` says whether the sweep watches
+    it; `reminded`, whether a reminder comes before the deadline and automatic
+    supervision a working day after (otherwise only the notice that it passed).
+    `label` names it to staff; `public_label` to the reporter, if they are shown it."""
 
     key: str
     field: str
     label: object
     states: tuple
     starts: tuple
+    done_by: str
     stops: tuple
     limit: str
     met_by: str = ""
@@ -329,6 +331,7 @@ STEPS = (
         label=gettext_lazy("Accept by"),
         states=(State.DISPATCHED,),
         starts=DISPATCHES,
+        done_by="accept",
         stops=("accept", *_LEAVES),
         limit="accept_hours",
     ),
@@ -338,6 +341,7 @@ STEPS = (
         label=gettext_lazy("Contact the reporter by"),
         states=(State.DISPATCHED, State.IN_PROGRESS),
         starts=DISPATCHES,
+        done_by="contact",
         stops=("contact", "resolve", *_LEAVES),
         limit="contact_hours",
         met_by="contacted_at",
@@ -350,6 +354,7 @@ STEPS = (
         label=gettext_lazy("Resolve by"),
         states=(State.DISPATCHED, State.IN_PROGRESS),
         starts=(*DISPATCHES, "rework", "approve_extension"),
+        done_by="resolve",
         stops=("resolve", *_LEAVES),
         limit="resolve_hours",
         public_label=gettext_lazy("To be fixed by"),
@@ -360,6 +365,7 @@ STEPS = (
         label=gettext_lazy("Verify by"),
         states=(State.RESOLVED,),
         starts=("resolve",),
+        done_by="verify",
         stops=("verify", "rework"),
         limit="verify_hours",
         alarms=False,

@@ -283,3 +283,98 @@ def test_the_satisfaction_request_goes_a_day_after_closure_unless_rated(street, 
         "reporter/satisfaction",
         "email",
     )
+
+
+# Which deadline alarms a case carries after each action, stated on its own: acceptance,
+# first contact and resolution are watched from dispatch (the resolution clock runs from
+# dispatch, accepted or not); acceptance, first contact and resolution each end their own;
+# rework and an approved extension set the resolution's afresh; return and escalation end
+# them all. Noise: accept within 1 working hour, first contact within 4, resolve within 16.
+ACCEPT_ALARMS = [
+    (aware(2026, 11, 23, 10, 0), Kind.OVERDUE, Step.ACCEPT),
+    (aware(2026, 11, 24, 10, 0), Kind.SUPERVISE, Step.ACCEPT),
+]
+CONTACT_ALARMS = [(aware(2026, 11, 23, 14, 0), Kind.OVERDUE, Step.CONTACT)]
+RESOLVE_ALARMS = [
+    (aware(2026, 11, 24, 16, 0), Kind.DUE_SOON, Step.RESOLVE),
+    (aware(2026, 11, 24, 18, 0), Kind.OVERDUE, Step.RESOLVE),
+    (aware(2026, 11, 25, 18, 0), Kind.SUPERVISE, Step.RESOLVE),
+]
+
+
+def noise_dispatched(street, monday):
+    case = case_in(street, State.REPORTED, category="noise", at=monday)
+    hangtian = street.parties["rc-hangtian"]
+    return act(street, case, "dispatch", "dispatcher", lead_party=hangtian, at=monday)
+
+
+def test_dispatch_sets_the_acceptance_contact_and_resolution_alarms(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    assert planned(case) == sorted(ACCEPT_ALARMS + CONTACT_ALARMS + RESOLVE_ALARMS)
+
+    case = act(street, case, "accept", "hangtian", at=monday + timedelta(minutes=30))
+    assert planned(case) == sorted(CONTACT_ALARMS + RESOLVE_ALARMS)  # resolution unchanged
+    case = act(street, case, "contact", "hangtian", note="已联系", at=monday + timedelta(hours=1))
+    assert planned(case) == RESOLVE_ALARMS
+    case = act(street, case, "resolve", "hangtian", note="已处理", at=monday + timedelta(hours=2))
+    assert planned(case) == []  # verification is not watched by the sweep
+
+    case = act(street, case, "rework", "inspector", reason="仍有噪声", at=monday.replace(hour=13))
+    assert planned(case) == [
+        (aware(2026, 11, 25, 10, 0), Kind.DUE_SOON, Step.RESOLVE),
+        (aware(2026, 11, 25, 12, 0), Kind.OVERDUE, Step.RESOLVE),
+        (aware(2026, 11, 26, 12, 0), Kind.SUPERVISE, Step.RESOLVE),
+    ]
+    case = act(street, case, "resolve", "hangtian", note="已整改", at=monday.replace(hour=14))
+    act(street, case, "verify", "inspector", at=monday.replace(hour=15))
+    assert [kind for _, kind, step in planned(case) if step] == []
+
+
+def test_a_dispatched_case_not_yet_accepted_is_chased_for_its_resolution(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    assert sweep(aware(2026, 11, 24, 16, 0)) == 4  # accept ×2, contact, the reminder
+    assert notices(case)[-1] == ("due_soon", "resolve")
+    assert sweep(aware(2026, 11, 24, 18, 0)) == 1
+    assert notices(case)[-1] == ("overdue", "resolve")
+    assert sweep(aware(2026, 11, 25, 18, 0)) == 1
+    supervisions = case.events.filter(kind="supervise").order_by("created_at")
+    assert [e.data["step"] for e in supervisions] == ["accept", "resolve"]
+
+
+def test_return_and_escalation_void_every_deadline_alarm(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "return", "hangtian", reason="不属本单位", at=monday)
+    assert planned(case) == []
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "accept", "hangtian", at=monday)
+    case = act(street, case, "escalate", "hangtian", reason="需要协调", at=monday)
+    assert planned(case) == []
+
+
+def test_reassignment_and_decision_start_every_alarm_afresh(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "accept", "hangtian", at=monday)
+    qinbei = street.parties["rc-qinbei"]
+    case = act(
+        street, case, "reassign", "dispatcher", lead_party=qinbei, reason="属钦北", at=monday
+    )
+    assert planned(case) == sorted(ACCEPT_ALARMS + CONTACT_ALARMS + RESOLVE_ALARMS)
+
+    case = act(street, case, "accept", "qinbei", at=monday)
+    case = act(street, case, "escalate", "qinbei", reason="需要协调", at=monday)
+    decided = aware(2027, 1, 15, 17, 0)
+    cityops = street.parties["cityops"]
+    case = act(street, case, "decide", "secretary", lead_party=cityops, deadline=decided, at=monday)
+    assert planned(case) == sorted(
+        ACCEPT_ALARMS
+        + CONTACT_ALARMS
+        + [
+            (aware(2027, 1, 15, 15, 0), Kind.DUE_SOON, Step.RESOLVE),
+            (decided, Kind.OVERDUE, Step.RESOLVE),
+            (aware(2027, 1, 18, 17, 0), Kind.SUPERVISE, Step.RESOLVE),
+        ]
+    )

@@ -346,45 +346,12 @@ def _clean_inputs(spec, case, inputs, at):
         if value is None or (isinstance(value, str) and not value.strip()):
             raise MissingInput(_MISSING[name], field=name)
     clean = dict(inputs)
-    for name in ("reason", "note"):
-        if name in clean:
-            clean[name] = (clean[name] or "").strip()
-            if len(clean[name]) > MAX_TEXT:
-                raise InvalidInput(
-                    _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}, field=name
-                )
-    if clean.get("lead_party") is not None:
-        _check_party(clean["lead_party"], "lead_party")
-    co_parties = []
-    for party in clean.get("co_parties") or ():
-        _check_party(party, "co_parties")
-        if clean.get("lead_party") is not None and party.pk == clean["lead_party"].pk:
-            raise InvalidInput(_("The lead party cannot also be a co-party."), field="co_parties")
-        if party not in co_parties:
-            co_parties.append(party)
-    clean["co_parties"] = co_parties
-    if spec.name == "reassign" and clean["lead_party"].pk == case.lead_party_id:
-        raise InvalidInput(
-            _("The case is already with this party; choose another."), field="lead_party"
-        )
+    _clean_texts(clean)
+    _clean_parties(spec, case, clean)
     if "deadline" in clean:
-        deadline = clean["deadline"]
-        if not isinstance(deadline, datetime) or timezone.is_naive(deadline):
-            raise InvalidInput(_("Give a date and time."), field="deadline")
-        if deadline <= at:
-            raise InvalidInput(_("The deadline must be in the future."), field="deadline")
-        if spec.name == "request_extension" and case.resolve_due and deadline <= case.resolve_due:
-            raise InvalidInput(
-                _("Ask for a deadline later than the current one."), field="deadline"
-            )
+        _check_deadline(spec, case, clean["deadline"], at)
     if clean.get("duplicate_of") is not None:
-        original = clean["duplicate_of"]
-        if original.pk == case.pk:
-            raise InvalidInput(_("A case cannot duplicate itself."), field="duplicate_of")
-        if original.state == State.REJECTED:
-            raise InvalidInput(
-                _("The original must be a case that was accepted."), field="duplicate_of"
-            )
+        _check_duplicate(case, clean["duplicate_of"])
     if "rating" in clean and clean["rating"] not in Case.Satisfaction.values:
         raise InvalidInput(_("Choose one of the ratings."), field="rating")
     if spec.name == "resolve" and case.category.evidence_required and not clean.get("photos"):
@@ -392,6 +359,52 @@ def _clean_inputs(spec, case, inputs, at):
     if spec.name == "resolve":
         _check_open_shares(case, clean)
     return clean
+
+
+def _clean_texts(clean):
+    for name in ("reason", "note"):
+        if name in clean:
+            clean[name] = (clean[name] or "").strip()
+            if len(clean[name]) > MAX_TEXT:
+                raise InvalidInput(
+                    _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}, field=name
+                )
+
+
+def _clean_parties(spec, case, clean):
+    lead = clean.get("lead_party")
+    if lead is not None:
+        _check_party(lead, "lead_party")
+    co_parties = []
+    for party in clean.get("co_parties") or ():
+        _check_party(party, "co_parties")
+        if lead is not None and party.pk == lead.pk:
+            raise InvalidInput(_("The lead party cannot also be a co-party."), field="co_parties")
+        if party not in co_parties:
+            co_parties.append(party)
+    clean["co_parties"] = co_parties
+    if spec.name == "reassign" and lead.pk == case.lead_party_id:
+        raise InvalidInput(
+            _("The case is already with this party; choose another."), field="lead_party"
+        )
+
+
+def _check_deadline(spec, case, deadline, at):
+    if not isinstance(deadline, datetime) or timezone.is_naive(deadline):
+        raise InvalidInput(_("Give a date and time."), field="deadline")
+    if deadline <= at:
+        raise InvalidInput(_("The deadline must be in the future."), field="deadline")
+    if spec.name == "request_extension" and case.resolve_due and deadline <= case.resolve_due:
+        raise InvalidInput(_("Ask for a deadline later than the current one."), field="deadline")
+
+
+def _check_duplicate(case, original):
+    if original.pk == case.pk:
+        raise InvalidInput(_("A case cannot duplicate itself."), field="duplicate_of")
+    if original.state == State.REJECTED:
+        raise InvalidInput(
+            _("The original must be a case that was accepted."), field="duplicate_of"
+        )
 
 
 def unreported_shares(case):
@@ -504,6 +517,8 @@ def _unassign(case):
 def _apply(spec, case, inputs, role, party, actor, at):
     """Change the case for `spec`; return the structured data for the event."""
     name = spec.name
+    if name in _EVENT_EFFECTS:
+        return _EVENT_EFFECTS[name](case, inputs, party, at)
     if name in sla.DISPATCHES:
         data = _assign(case, inputs["lead_party"], inputs["co_parties"], at)
         data.update(_start_clock(case, name, at, resolve_due=inputs.get("deadline")))
@@ -553,45 +568,76 @@ def _apply(spec, case, inputs, role, party, actor, at):
         _unassign(case)
         _stop_clock(case)
         return {}
-    if name == "contact":
-        first = case.contacted_at is None
-        if first:
-            case.contacted_at = at
-        return {
-            "first": first,
-            "within_limit": bool(first and case.contact_due and at <= case.contact_due),
-        }
-    if name == "request_extension":
-        case.extension_requested_until = inputs["deadline"]
-        return {
-            "until": inputs["deadline"].isoformat(),
-            "current": case.resolve_due.isoformat() if case.resolve_due else None,
-        }
-    if name == "approve_extension":
-        data = {
-            "from": case.resolve_due.isoformat() if case.resolve_due else None,
-            "to": case.extension_requested_until.isoformat(),
-        }
-        case.resolve_due = case.extension_requested_until
-        case.extension_requested_until = None
-        return data
-    if name == "deny_extension":
-        data = {"requested": case.extension_requested_until.isoformat()}
-        case.extension_requested_until = None
-        return data
-    if name == "supervise":
-        case.supervised_at = at
-        return {"overdue": case.is_overdue(at)}
-    if name == "rate":
-        case.satisfaction = inputs["rating"]
-        return {"rating": inputs["rating"]}
-    if name == "dispute":
-        case.disputed_at = at
-        return {}
-    if name == "report_share":
-        Share.objects.filter(case=case, party=party).update(reported_at=at, report=inputs["note"])
-        return {"party": party.pk}
     return {}
+
+
+# Events that change no state: what each changes on the case, and its structured data.
+
+
+def _contact(case, inputs, party, at):
+    first = case.contacted_at is None
+    if first:
+        case.contacted_at = at
+    return {
+        "first": first,
+        "within_limit": bool(first and case.contact_due and at <= case.contact_due),
+    }
+
+
+def _request_extension(case, inputs, party, at):
+    case.extension_requested_until = inputs["deadline"]
+    return {
+        "until": inputs["deadline"].isoformat(),
+        "current": case.resolve_due.isoformat() if case.resolve_due else None,
+    }
+
+
+def _approve_extension(case, inputs, party, at):
+    data = {
+        "from": case.resolve_due.isoformat() if case.resolve_due else None,
+        "to": case.extension_requested_until.isoformat(),
+    }
+    case.resolve_due = case.extension_requested_until
+    case.extension_requested_until = None
+    return data
+
+
+def _deny_extension(case, inputs, party, at):
+    data = {"requested": case.extension_requested_until.isoformat()}
+    case.extension_requested_until = None
+    return data
+
+
+def _supervise(case, inputs, party, at):
+    case.supervised_at = at
+    return {"overdue": case.is_overdue(at)}
+
+
+def _rate(case, inputs, party, at):
+    case.satisfaction = inputs["rating"]
+    return {"rating": inputs["rating"]}
+
+
+def _dispute(case, inputs, party, at):
+    case.disputed_at = at
+    return {}
+
+
+def _report_share(case, inputs, party, at):
+    Share.objects.filter(case=case, party=party).update(reported_at=at, report=inputs["note"])
+    return {"party": party.pk}
+
+
+_EVENT_EFFECTS = {
+    "contact": _contact,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "deny_extension": _deny_extension,
+    "supervise": _supervise,
+    "rate": _rate,
+    "dispute": _dispute,
+    "report_share": _report_share,
+}
 
 
 def _record(case, kind, *, role, party, actor, from_state="", to_state="", note="", data=None, at):

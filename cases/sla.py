@@ -381,7 +381,9 @@ def running_steps(case):
 
 
 def step_for_state(state):
-    """The step a case in `state` waits for (its due_at), or None."""
+    """The step a case in `state` waits for (its due_at), or None: the first step of the
+    table running in that state that is not a side step (dispatched: acceptance, with
+    resolution running beside it)."""
     return next((s for s in STEPS if state in s.states and not s.side), None)
 
 

@@ -14,6 +14,7 @@ has not seen yet voids the alarm instead of raising a false alarm.
 
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -23,47 +24,27 @@ from cases import notifications, replay, retention, sla, workflow
 from cases.models import Alarm, Case, State
 
 log = logging.getLogger(__name__)
-Kind, Step = Alarm.Kind, Alarm.Step
+Kind = Alarm.Kind
 
-STEP_FIELD = {Step.ACCEPT: "accept_due", Step.CONTACT: "contact_due", Step.RESOLVE: "resolve_due"}
-STEP_STATES = {
-    Step.ACCEPT: (State.DISPATCHED,),
-    Step.CONTACT: (State.DISPATCHED, State.IN_PROGRESS),
-    Step.RESOLVE: (State.IN_PROGRESS,),
-}
-ALL_STEPS = tuple(Step)
 DEADLINE_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.SUPERVISE)
-
-# The clocks each event starts, and the alarms of running clocks it voids.
-STARTS = {
-    "dispatch": (Step.ACCEPT, Step.CONTACT),
-    "reassign": (Step.ACCEPT, Step.CONTACT),
-    "decide": (Step.ACCEPT, Step.CONTACT),
-    "accept": (Step.RESOLVE,),
-    "rework": (Step.RESOLVE,),
-    "approve_extension": (Step.RESOLVE,),
-}
-VOIDS = {
-    **dict.fromkeys(("dispatch", "reassign", "decide", "return", "escalate", "resolve"), ALL_STEPS),
-    "accept": (Step.ACCEPT,),
-    "contact": (Step.CONTACT,),
-    "rework": (Step.RESOLVE,),
-    "approve_extension": (Step.RESOLVE,),
-}
+# The deadline steps the sweep watches (sla.STEPS says which, and when they run).
+WATCHED = {step.key: step for step in sla.STEPS if step.alarms}
 
 
 def plan(step, deadline, *, started, calendar_hours, clock=sla):
-    """(kind, fire_at) of the alarms of one deadline. The reminder is left out when it
-    would come before the step began (a limit shorter than the reminder); first contact
-    gets the notice only. `clock` is the sla module, or an sla.Clock for bulk work."""
+    """(kind, fire_at) of the alarms of one deadline of `step` (a key of sla.STEPS). The
+    reminder is left out when it would come before the step began (a limit shorter than
+    the reminder); a step that is not `reminded` (first contact) gets the notice only.
+    `clock` is the sla module, or an sla.Clock for bulk work."""
+    reminded = WATCHED[step].reminded
     alarms = []
-    if step != Step.CONTACT:
+    if reminded:
         hours = settings.HONGMEI_DUE_SOON_HOURS
         soon = clock.earlier(deadline, hours, calendar_hours=calendar_hours)
         if soon > started:
             alarms.append((Kind.DUE_SOON, soon))
     alarms.append((Kind.OVERDUE, deadline))
-    if step != Step.CONTACT:
+    if reminded:
         day = sla.hours_per_day()
         supervise = clock.deadline(deadline, day, calendar_hours=calendar_hours)
         alarms.append((Kind.SUPERVISE, supervise))
@@ -73,23 +54,21 @@ def plan(step, deadline, *, started, calendar_hours, clock=sla):
 def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
     """(kind, step, deadline, fire_at) of an open case given as a mapping of Case fields,
     for alarms still to come after `after`: for cases written in bulk (demo.synthetic,
-    which passes its sla.Clock: no query may run during its COPY)."""
-    steps = []
-    if row["state"] == State.DISPATCHED:
-        steps = [(Step.ACCEPT, row["dispatched_at"])]
-    elif row["state"] == State.IN_PROGRESS:
-        steps = [(Step.RESOLVE, row["accepted_at"] or row["dispatched_at"])]
-    if row["state"] in STEP_STATES[Step.CONTACT] and row["contacted_at"] is None:
-        steps.append((Step.CONTACT, row["dispatched_at"]))
+    which passes its sla.Clock: no query may run during its COPY). Every running step is
+    taken to have started at the case's dispatch."""
+    case = SimpleNamespace(**row)
     out = []
-    for step, started in steps:
-        deadline = row[STEP_FIELD[step]]
-        if deadline is None:
+    for step, deadline in sla.running_steps(case):
+        if step.key not in WATCHED:
             continue
-        timing = plan(step, deadline, started=started, calendar_hours=calendar_hours, clock=clock)
-        for kind, fire_at in timing:
-            if fire_at > after:
-                out.append((kind, step, deadline, fire_at))
+        timing = plan(
+            step.key,
+            deadline,
+            started=case.dispatched_at,
+            calendar_hours=calendar_hours,
+            clock=clock,
+        )
+        out.extend((kind, step.key, deadline, at) for kind, at in timing if at > after)
     return out
 
 
@@ -98,18 +77,11 @@ def for_event(event):
     case, kind, at = event.case, event.kind, event.created_at
     if kind == "reopen":
         Alarm.objects.filter(case=case).delete()
-    elif kind in VOIDS:
-        Alarm.objects.filter(case=case, step__in=VOIDS[kind]).delete()
     elif kind == "rate":
         Alarm.objects.filter(case=case, kind=Kind.SATISFACTION).delete()
-    new = []
-    for step in STARTS.get(kind, ()):
-        deadline = getattr(case, STEP_FIELD[step])
-        if deadline is not None:
-            for alarm_kind, fire_at in plan(
-                step, deadline, started=at, calendar_hours=case.calendar_hours
-            ):
-                new.append(_alarm(case, alarm_kind, step, deadline, fire_at))
+    elif voided := sla.voided_by(kind):
+        Alarm.objects.filter(case=case, step__in=voided).delete()
+    new = _deadline_alarms(case, kind, at)
     if kind == "verify" and case.reporter_id:
         delay = timedelta(hours=settings.HONGMEI_SATISFACTION_DELAY_HOURS)
         new.append(_alarm(case, Kind.SATISFACTION, "", case.closed_at, case.closed_at + delay))
@@ -119,6 +91,20 @@ def for_event(event):
         now = timezone.now()
         new = [alarm for alarm in new if alarm.fire_at > now]
     Alarm.objects.bulk_create(new)
+
+
+def _deadline_alarms(case, kind, at):
+    """The alarms of the watched deadlines `kind` starts."""
+    new = []
+    for step in sla.started_by(kind):
+        deadline = getattr(case, step.field)
+        if step.key not in WATCHED or deadline is None:
+            continue
+        for alarm_kind, fire_at in plan(
+            step.key, deadline, started=at, calendar_hours=case.calendar_hours
+        ):
+            new.append(_alarm(case, alarm_kind, step.key, deadline, fire_at))
+    return new
 
 
 def _alarm(case, kind, step, deadline, fire_at):
@@ -169,11 +155,7 @@ def _fire(alarm_id, case_id, now):
 
 def _holds(alarm, case):
     """Whether the deadline the alarm belongs to is still the running one."""
-    if case.state not in STEP_STATES[alarm.step]:
-        return False
-    if alarm.step == Step.CONTACT and case.contacted_at is not None:
-        return False
-    return getattr(case, STEP_FIELD[alarm.step]) == alarm.deadline
+    return WATCHED[alarm.step].due(case) == alarm.deadline
 
 
 def _notice(kind):

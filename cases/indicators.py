@@ -32,7 +32,9 @@ from cases.models import (
 )
 
 TZ = sla.TZ
-DISPATCHES = frozenset({"dispatch", "reassign", "decide"})
+DISPATCHES = frozenset(sla.DISPATCHES)
+# The deadline steps the indicators assess (先行联系率, 按期处置率): see _Items.
+ASSESSED = (sla.STEP["contact"], sla.STEP["resolve"])
 # The event kinds the replay reads; the others (notes, supervision, …) count for nothing.
 KINDS = (
     "file",
@@ -222,6 +224,50 @@ def _half_hours(clock, start, end):
     return max(math.ceil(seconds / 1800), 0)
 
 
+class _Items:
+    """The deadline items of one case not yet assessed, by step key (ASSESSED). Their
+    deadlines, limits and the actions that start and meet them come from sla.STEPS; an
+    item met in time counts when met (`<key>_due` and `<key>_met`), an item whose
+    deadline passes counts, unmet, at the deadline (`<key>_due`)."""
+
+    def __init__(self, emit, *, category, clock, urgent, needs_contact):
+        self.emit, self.category, self.clock, self.urgent = emit, category, clock, urgent
+        self.steps = [s for s in ASSESSED if needs_contact or s.key != "contact"]
+        self.due = {}
+
+    def passing(self, moment, *, including):
+        """Assess, unmet, the items whose deadline passes before `moment` (or at it)."""
+        for step in ASSESSED:
+            due = self.due.get(step.key)
+            if due is not None and (due < moment or (including and due == moment)):
+                self.emit(due, f"{step.key}_due")
+                del self.due[step.key]
+
+    def start(self, event):
+        """A dispatch starts every item afresh; a rework, a new resolution deadline; an
+        extension approved before the deadline passed moves it."""
+        for step in self.steps:
+            if event.kind not in step.starts:
+                continue
+            if event.kind == "approve_extension":
+                if step.key in self.due and event.until is not None:
+                    self.due[step.key] = event.until
+                continue
+            self.due[step.key] = getattr(event, step.field) or self.clock.deadline(
+                event.at, getattr(self.category, step.limit), calendar_hours=self.urgent
+            )
+
+    def meet(self, event):
+        for step in ASSESSED:
+            if event.kind == step.done_by and self.due.pop(step.key, None) is not None:
+                self.emit(event.at, f"{step.key}_due")
+                self.emit(event.at, f"{step.key}_met")
+
+    def drop(self):
+        """The round ended first (return, reassignment, escalation, reopening)."""
+        self.due.clear()
+
+
 def case_facts(case, steps, *, category, clock, as_of):
     """The facts of one case known at `as_of`, from its steps in time order.
 
@@ -234,32 +280,31 @@ def case_facts(case, steps, *, category, clock, as_of):
     does not count.
     """
     facts = []
-    urgent = category.is_urgent or case.priority == Case.Priority.URGENT
-    needs_contact = case.channel != Case.Channel.PATROL
     party = None
     round_start = last_resolve = None
     intake_open = True
     reworks = 0
-    contact = resolve = None  # deadlines of the items not yet assessed
 
     def emit(at, counter, value=1):
         facts.append(Fact(at, counter, party, value))
 
-    def deadlines_pass(moment, *, including):
-        nonlocal contact, resolve
-        if contact is not None and (contact < moment or (including and contact == moment)):
-            emit(contact, "contact_due")
-            contact = None
-        if resolve is not None and (resolve < moment or (including and resolve == moment)):
-            emit(resolve, "resolve_due")
-            resolve = None
-
+    items = _Items(
+        emit,
+        category=category,
+        clock=clock,
+        urgent=category.is_urgent or case.priority == Case.Priority.URGENT,
+        needs_contact=case.channel != Case.Channel.PATROL,
+    )
     for step in steps:
         at = step.at
         if at > as_of:
             break
-        deadlines_pass(at, including=False)
+        items.passing(at, including=False)
         kind = step.kind
+        if kind in DISPATCHES or kind in ("return", "escalate", "reopen"):
+            items.drop()
+        items.start(step)
+        items.meet(step)
         if kind == "file":
             emit(at, "filed")
             intake_open = True
@@ -270,40 +315,14 @@ def case_facts(case, steps, *, category, clock, as_of):
             if intake_open:
                 emit(at, "intake")
                 intake_open = False
-            contact = None
-            if needs_contact:
-                contact = step.contact_due or clock.deadline(
-                    at, category.contact_hours, calendar_hours=urgent
-                )
-            resolve = step.resolve_due or clock.deadline(
-                at, category.resolve_hours, calendar_hours=urgent
-            )
         elif kind == "return":
             emit(at, "returned")
             party = round_start = None
-            contact = resolve = None
-        elif kind == "escalate":
-            contact = resolve = None
-        elif kind == "contact":
-            if contact is not None:
-                emit(at, "contact_due")
-                emit(at, "contact_met")
-                contact = None
         elif kind == "resolve":
             last_resolve = at
-            if resolve is not None:
-                emit(at, "resolve_due")
-                emit(at, "resolve_met")
-                resolve = None
         elif kind == "rework":
             reworks += 1
             last_resolve = None
-            resolve = step.resolve_due or clock.deadline(
-                at, category.resolve_hours, calendar_hours=urgent
-            )
-        elif kind == "approve_extension":
-            if resolve is not None and step.until is not None:
-                resolve = step.until
         elif kind == "verify":
             emit(at, "closed")
             if reworks:
@@ -314,10 +333,9 @@ def case_facts(case, steps, *, category, clock, as_of):
             emit(at, "reopened")
             party = round_start = last_resolve = None
             intake_open, reworks = True, 0
-            contact = resolve = None
         elif kind == "rate" and step.rating in RATED:
             emit(at, RATED[step.rating])
-    deadlines_pass(as_of, including=True)
+    items.passing(as_of, including=True)
     return facts
 
 

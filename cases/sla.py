@@ -1,23 +1,32 @@
-"""The working-time clock: Asia/Shanghai office hours on Chinese working days.
+"""The working-time clock, and the deadline steps a case runs against (STEPS).
+
+The clock: Asia/Shanghai office hours on Chinese working days.
 
 A working day is a weekday that is not a statutory holiday, or a weekend day declared a
 make-up working day (调休). The exceptions live in CalendarDay rows, loaded from the
 chinese-calendar package for the years it knows and entered by an admin for the next year
 once announced. A year with no rows at all falls back to "weekdays work" and logs a
 warning; admins see it on the admin index (calendar_warnings()).
+
+The steps: STEPS says, for each deadline (accept, first contact, resolve, verify), which
+Case field holds it, in which states it runs, which actions set it and which stop it.
+The workflow, the alarms, the staff case page, the tracking page, the indicators, the
+synthetic generator and the test invariants all read it (docs/workflow.md, "Deadlines").
 """
 
 import logging
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.memo import ttl_cached
-from cases.models import CalendarDay
+from cases.models import CalendarDay, State
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +272,140 @@ def load_calendar_from_package():
     CalendarDay.objects.bulk_create(rows)
     _calendar.clear()
     return len(rows)
+
+
+# ---------------------------------------------------------------------------- the steps
+
+# The actions that hand a case to a lead party: each starts the clock afresh (design §5:
+# the clock starts at dispatch).
+DISPATCHES = ("dispatch", "reassign", "decide")
+# The actions that take a case away from its party: no clock runs afterwards.
+_LEAVES = ("return", "escalate")
+
+
+@dataclass(frozen=True)
+class DeadlineStep:
+    """One deadline a case runs against.
+
+    A step runs while the case is in one of `states`, its deadline (the Case field
+    `field`) is set and, for a step with `met_by`, that Case field is still empty.
+    `starts` are the actions that set the deadline afresh (from the category's `limit`
+    hours unless the action gives the moment) and write its alarms; `done_by` is the
+    action that meets it; `stops` are the actions after which it no longer runs (met, or
+    the case left the party), which void its alarms. A `side` step runs beside the one
+    the case waits for and is never its `due_at`. `alarms` says whether the sweep watches
+    it; `reminded`, whether a reminder comes before the deadline and automatic
+    supervision a working day after (otherwise only the notice that it passed).
+    `label` names it to staff; `public_label` to the reporter, if they are shown it."""
+
+    key: str
+    field: str
+    label: object
+    states: tuple
+    starts: tuple
+    done_by: str
+    stops: tuple
+    limit: str
+    met_by: str = ""
+    side: bool = False
+    alarms: bool = True
+    reminded: bool = True
+    public_label: object = None
+
+    def due(self, case):
+        """The deadline if the step runs for `case` now, else None."""
+        due = getattr(case, self.field)
+        if due is None or case.state not in self.states:
+            return None
+        if self.met_by and getattr(case, self.met_by) is not None:
+            return None
+        return due
+
+
+# In the order a case meets them. The resolution deadline runs from dispatch: the party
+# that has not even accepted a case is late with it all the same (docs/workflow.md).
+STEPS = (
+    DeadlineStep(
+        key="accept",
+        field="accept_due",
+        label=gettext_lazy("Accept by"),
+        states=(State.DISPATCHED,),
+        starts=DISPATCHES,
+        done_by="accept",
+        stops=("accept", *_LEAVES),
+        limit="accept_hours",
+    ),
+    DeadlineStep(
+        key="contact",
+        field="contact_due",
+        label=gettext_lazy("Contact the reporter by"),
+        states=(State.DISPATCHED, State.IN_PROGRESS),
+        starts=DISPATCHES,
+        done_by="contact",
+        stops=("contact", "resolve", *_LEAVES),
+        limit="contact_hours",
+        met_by="contacted_at",
+        side=True,
+        reminded=False,
+    ),
+    DeadlineStep(
+        key="resolve",
+        field="resolve_due",
+        label=gettext_lazy("Resolve by"),
+        states=(State.DISPATCHED, State.IN_PROGRESS),
+        starts=(*DISPATCHES, "rework", "approve_extension"),
+        done_by="resolve",
+        stops=("resolve", *_LEAVES),
+        limit="resolve_hours",
+        public_label=gettext_lazy("To be fixed by"),
+    ),
+    DeadlineStep(
+        key="verify",
+        field="verify_due",
+        label=gettext_lazy("Verify by"),
+        states=(State.RESOLVED,),
+        starts=("resolve",),
+        done_by="verify",
+        stops=("verify", "rework"),
+        limit="verify_hours",
+        alarms=False,
+        public_label=gettext_lazy("To be checked by"),
+    ),
+)
+STEP = {step.key: step for step in STEPS}
+
+
+def running_steps(case):
+    """(step, deadline) of every step running for `case` now, in table order."""
+    return [(step, due) for step in STEPS if (due := step.due(case)) is not None]
+
+
+def step_for_state(state):
+    """The step a case in `state` waits for (its due_at), or None: the first step of the
+    table running in that state that is not a side step (dispatched: acceptance, with
+    resolution running beside it)."""
+    return next((s for s in STEPS if state in s.states and not s.side), None)
+
+
+def current_due(case):
+    """The deadline of the step the case waits for now: what Case.due_at holds."""
+    step = step_for_state(case.state)
+    return getattr(case, step.field) if step else None
+
+
+def started_by(action):
+    """The steps `action` sets afresh."""
+    return [step for step in STEPS if action in step.starts]
+
+
+def voided_by(action):
+    """The keys of the watched steps whose alarms `action` voids: those it stops, and
+    those it starts afresh (their old alarms go first)."""
+    return [
+        step.key
+        for step in STEPS
+        if step.alarms and (action in step.stops or action in step.starts)
+    ]
 
 
 def deadline_horizon():

@@ -501,30 +501,35 @@ _MISSING = {
 # ---------------------------------------------------------------------------- effects
 
 
-def _start_clock(case, at, resolve_due=None):
+def _start_clock(case, action, at, resolve_due=None):
     """A (re)dispatch starts every limit afresh from `at` (design §5: the clock starts at
     dispatch); a meeting's decision fixes the resolution deadline itself."""
-    category, calendar = case.category, case.calendar_hours
     case.dispatched_at = at
     case.accepted_at = None
     case.contacted_at = None
     case.resolved_at = None
-    case.accept_due = sla.deadline(at, category.accept_hours, calendar_hours=calendar)
-    case.contact_due = sla.deadline(at, category.contact_hours, calendar_hours=calendar)
-    case.resolve_due = resolve_due or sla.deadline(
-        at, category.resolve_hours, calendar_hours=calendar
-    )
     case.verify_due = None
     case.extension_requested_until = None
-    return {
-        "accept_due": case.accept_due.isoformat(),
-        "contact_due": case.contact_due.isoformat(),
-        "resolve_due": case.resolve_due.isoformat(),
-    }
+    return _set_deadlines(case, action, at, fixed={"resolve": resolve_due})
+
+
+def _set_deadlines(case, action, at, fixed=None):
+    """Set the deadlines `action` starts (sla.STEPS): each `limit` hours of the category
+    from `at`, unless `fixed` gives the moment. Returns them as event data."""
+    fixed = fixed or {}
+    data = {}
+    for step in sla.started_by(action):
+        due = fixed.get(step.key) or sla.deadline(
+            at, getattr(case.category, step.limit), calendar_hours=case.calendar_hours
+        )
+        setattr(case, step.field, due)
+        data[step.field] = due.isoformat()
+    return data
 
 
 def _stop_clock(case):
-    case.accept_due = case.contact_due = case.resolve_due = case.verify_due = None
+    for step in sla.STEPS:
+        setattr(case, step.field, None)
     case.extension_requested_until = None
 
 
@@ -556,9 +561,11 @@ def _unassign(case):
 def _apply(spec, case, inputs, role, party, actor, at):
     """Change the case for `spec`; return the structured data for the event."""
     name = spec.name
-    if name in ("dispatch", "reassign", "decide"):
+    if name in _EVENT_EFFECTS:
+        return _EVENT_EFFECTS[name](case, inputs, party, at)
+    if name in sla.DISPATCHES:
         data = _assign(case, inputs["lead_party"], inputs["co_parties"], at)
-        data.update(_start_clock(case, at, resolve_due=inputs.get("deadline")))
+        data.update(_start_clock(case, name, at, resolve_due=inputs.get("deadline")))
         return data
     if name == "reject":
         original = inputs.get("duplicate_of")
@@ -580,9 +587,7 @@ def _apply(spec, case, inputs, role, party, actor, at):
         case.resolved_at = at
         case.disputed_at = None
         case.extension_requested_until = None
-        case.verify_due = sla.deadline(
-            at, case.category.verify_hours, calendar_hours=case.calendar_hours
-        )
+        _set_deadlines(case, "resolve", at)
         data = {"within_limit": bool(case.resolve_due and at <= case.resolve_due)}
         if inputs["open_shares"]:
             data["open_shares"] = inputs["open_shares"]
@@ -599,10 +604,7 @@ def _apply(spec, case, inputs, role, party, actor, at):
         case.resolved_at = None
         case.disputed_at = None
         case.verify_due = None
-        case.resolve_due = sla.deadline(
-            at, case.category.resolve_hours, calendar_hours=case.calendar_hours
-        )
-        return {"resolve_due": case.resolve_due.isoformat()}
+        return _set_deadlines(case, "rework", at)
     if name == "reopen":
         case.reopen_count += 1
         case.closed_at = None
@@ -610,57 +612,76 @@ def _apply(spec, case, inputs, role, party, actor, at):
         _unassign(case)
         _stop_clock(case)
         return {}
-    if name == "contact":
-        first = case.contacted_at is None
-        if first:
-            case.contacted_at = at
-        return {
-            "first": first,
-            "within_limit": bool(first and case.contact_due and at <= case.contact_due),
-        }
-    if name == "request_extension":
-        case.extension_requested_until = inputs["deadline"]
-        return {
-            "until": inputs["deadline"].isoformat(),
-            "current": case.resolve_due.isoformat() if case.resolve_due else None,
-        }
-    if name == "approve_extension":
-        data = {
-            "from": case.resolve_due.isoformat() if case.resolve_due else None,
-            "to": case.extension_requested_until.isoformat(),
-        }
-        case.resolve_due = case.extension_requested_until
-        case.extension_requested_until = None
-        return data
-    if name == "deny_extension":
-        data = {"requested": case.extension_requested_until.isoformat()}
-        case.extension_requested_until = None
-        return data
-    if name == "supervise":
-        case.supervised_at = at
-        return {"overdue": case.is_overdue(at)}
-    if name == "rate":
-        case.satisfaction = inputs["rating"]
-        return {"rating": inputs["rating"]}
-    if name == "dispute":
-        case.disputed_at = at
-        return {}
-    if name == "report_share":
-        Share.objects.filter(case=case, party=party).update(reported_at=at, report=inputs["note"])
-        return {"party": party.pk}
     return {}
 
 
-_CURRENT_DUE = {
-    State.DISPATCHED: "accept_due",
-    State.IN_PROGRESS: "resolve_due",
-    State.RESOLVED: "verify_due",
+# Events that change no state: what each changes on the case, and its structured data.
+
+
+def _contact(case, inputs, party, at):
+    first = case.contacted_at is None
+    if first:
+        case.contacted_at = at
+    return {
+        "first": first,
+        "within_limit": bool(first and case.contact_due and at <= case.contact_due),
+    }
+
+
+def _request_extension(case, inputs, party, at):
+    case.extension_requested_until = inputs["deadline"]
+    return {
+        "until": inputs["deadline"].isoformat(),
+        "current": case.resolve_due.isoformat() if case.resolve_due else None,
+    }
+
+
+def _approve_extension(case, inputs, party, at):
+    data = {
+        "from": case.resolve_due.isoformat() if case.resolve_due else None,
+        "to": case.extension_requested_until.isoformat(),
+    }
+    case.resolve_due = case.extension_requested_until
+    case.extension_requested_until = None
+    return data
+
+
+def _deny_extension(case, inputs, party, at):
+    data = {"requested": case.extension_requested_until.isoformat()}
+    case.extension_requested_until = None
+    return data
+
+
+def _supervise(case, inputs, party, at):
+    case.supervised_at = at
+    return {"overdue": case.is_overdue(at)}
+
+
+def _rate(case, inputs, party, at):
+    case.satisfaction = inputs["rating"]
+    return {"rating": inputs["rating"]}
+
+
+def _dispute(case, inputs, party, at):
+    case.disputed_at = at
+    return {}
+
+
+def _report_share(case, inputs, party, at):
+    Share.objects.filter(case=case, party=party).update(reported_at=at, report=inputs["note"])
+    return {"party": party.pk}
+
+
+_EVENT_EFFECTS = {
+    "contact": _contact,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "deny_extension": _deny_extension,
+    "supervise": _supervise,
+    "rate": _rate,
+    "dispute": _dispute,
+    "report_share": _report_share,
 }
-
-
-def _current_due(case):
-    attr = _CURRENT_DUE.get(case.state)
-    return getattr(case, attr) if attr else None
 
 
 def _record(case, kind, *, role, party, actor, from_state="", to_state="", note="", data=None, at):
@@ -738,7 +759,7 @@ def perform(case, action, *, actor, at=None, **inputs):
             data.update(clean.get("data") or {})
             if spec.target:
                 locked.state = spec.target
-            locked.due_at = _current_due(locked)
+            locked.due_at = sla.current_due(locked)
             locked.updated_at = at
             locked.save()
             event = _record(

@@ -81,11 +81,6 @@ TEXTS = [
     "流动摊贩占道经营",
     "路灯损坏",
 ]
-_CURRENT_DUE = {
-    State.DISPATCHED: "accept_due",
-    State.IN_PROGRESS: "resolve_due",
-    State.RESOLVED: "verify_due",
-}
 
 
 @dataclass
@@ -114,8 +109,8 @@ class _Sim:
             apply(at, party_id)
         if spec.target:
             self.row["state"] = spec.target
-        attr = _CURRENT_DUE.get(self.row["state"])
-        self.row["due_at"] = self.row[attr] if attr else None
+        step = sla.step_for_state(self.row["state"])
+        self.row["due_at"] = self.row[step.field] if step else None
         self.row["updated_at"] = at
         self.events.append(
             (
@@ -133,31 +128,31 @@ class _Sim:
         )
         return True
 
-    def _deadlines(self, at):
+    def _set_deadlines(self, action, at):
+        """As the workflow does: the deadlines `action` starts (sla.STEPS), from the
+        category's limits."""
         c, urgent = self.category, self.category.is_urgent
+        for step in sla.started_by(action):
+            limit = getattr(c, step.limit)
+            self.row[step.field] = self.clock.deadline(at, limit, calendar_hours=urgent)
+
+    def _stop_clock(self):
+        self.row.update({step.field: None for step in sla.STEPS})
+
+    def _dispatch(self, at, party_id):
+        self.row["lead_party_id"] = self._next_party
         self.row.update(
-            accept_due=self.clock.deadline(at, c.accept_hours, calendar_hours=urgent),
-            contact_due=self.clock.deadline(at, c.contact_hours, calendar_hours=urgent),
-            resolve_due=self.clock.deadline(at, c.resolve_hours, calendar_hours=urgent),
             verify_due=None,
             dispatched_at=at,
             accepted_at=None,
             contacted_at=None,
             resolved_at=None,
         )
-
-    def _dispatch(self, at, party_id):
-        self.row["lead_party_id"] = self._next_party
-        self._deadlines(at)
+        self._set_deadlines("dispatch", at)
 
     def _return(self, at, party_id):
-        self.row.update(
-            lead_party_id=None,
-            accept_due=None,
-            contact_due=None,
-            resolve_due=None,
-            return_count=self.row["return_count"] + 1,
-        )
+        self._stop_clock()
+        self.row.update(lead_party_id=None, return_count=self.row["return_count"] + 1)
 
     def _accept(self, at, party_id):
         self.row["accepted_at"] = at
@@ -166,19 +161,13 @@ class _Sim:
         self.row["contacted_at"] = self.row["contacted_at"] or at
 
     def _resolve(self, at, party_id):
-        urgent = self.category.is_urgent
         self.row["resolved_at"] = at
-        self.row["verify_due"] = self.clock.deadline(
-            at, self.category.verify_hours, calendar_hours=urgent
-        )
+        self._set_deadlines("resolve", at)
 
     def _rework(self, at, party_id):
-        urgent = self.category.is_urgent
         self.row.update(resolved_at=None, verify_due=None)
         self.row["rework_count"] += 1
-        self.row["resolve_due"] = self.clock.deadline(
-            at, self.category.resolve_hours, calendar_hours=urgent
-        )
+        self._set_deadlines("rework", at)
 
     def _verify(self, at, party_id):
         self.row.update(closed_at=at, verify_due=None, satisfaction="")
@@ -190,7 +179,7 @@ class _Sim:
         pass
 
     def _escalate(self, at, party_id):
-        self.row.update(accept_due=None, contact_due=None, resolve_due=None, verify_due=None)
+        self._stop_clock()
 
     def _supervise(self, at, party_id):
         self.row["supervised_at"] = at

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,14 +33,6 @@ def _detail_queryset():
     return Case.objects.select_related(
         "category", "category__parent", "area", "lead_party", "reporter", "duplicate_of"
     ).defer("search")
-
-
-DEADLINES = [
-    ("accept_due", gettext_lazy("Accept by"), (State.DISPATCHED,)),
-    ("contact_due", gettext_lazy("Contact the reporter by"), (State.DISPATCHED, State.IN_PROGRESS)),
-    ("resolve_due", gettext_lazy("Resolve by"), (State.DISPATCHED, State.IN_PROGRESS)),
-    ("verify_due", gettext_lazy("Verify by"), (State.RESOLVED,)),
-]
 
 
 @dataclass
@@ -63,16 +54,11 @@ class Deadline:
 def deadlines(case, now=None):
     """The deadlines running now, with the time left in the clock the case runs on."""
     now = now or timezone.now()
-    out = []
-    for attr, label, states in DEADLINES:
-        due = getattr(case, attr)
-        if due is None or case.state not in states:
-            continue
-        if attr == "contact_due" and case.contacted_at:
-            continue
-        left = sla.hours_left(due, now, calendar_hours=case.calendar_hours)
-        out.append(Deadline(label, due, left, case.calendar_hours))
-    return out
+    calendar = case.calendar_hours
+    return [
+        Deadline(step.label, due, sla.hours_left(due, now, calendar_hours=calendar), calendar)
+        for step, due in sla.running_steps(case)
+    ]
 
 
 def _takes_text(spec):

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import workflow
+from cases import sla, workflow
 from cases.models import Attachment, Case, Follower, Party, State
 
 # Tokens are 32 URL-safe characters (cases.models.new_token); some slack for longer ones.
@@ -118,12 +118,10 @@ def state_words(case):
 
 
 def deadline(case):
-    """(what, when) of the deadline the reporter waits on, or None."""
-    if case.state in (State.DISPATCHED, State.IN_PROGRESS) and case.resolve_due:
-        return _("To be fixed by"), case.resolve_due
-    if case.state == State.RESOLVED and case.verify_due:
-        return _("To be checked by"), case.verify_due
-    return None
+    """(what, when) of the deadline the reporter waits on, or None: the first running
+    step that the reporter is shown (sla.STEPS, public_label)."""
+    shown = [(s.public_label, due) for s, due in sla.running_steps(case) if s.public_label]
+    return shown[0] if shown else None
 
 
 @dataclass

@@ -2,14 +2,9 @@
 
 from itertools import pairwise
 
+from cases import sla
 from cases.models import Role, State
 from cases.workflow import ACTIONS, REPORTER, SYSTEM
-
-RUNNING = {
-    State.DISPATCHED: "accept_due",
-    State.IN_PROGRESS: "resolve_due",
-    State.RESOLVED: "verify_due",
-}
 
 
 def history_problems(case, events=None):
@@ -34,14 +29,7 @@ def history_problems(case, events=None):
         problems.append(f"{case.number}: state {case.state} but history ends {moves[-1].to_state}")
     if case.state == State.CLOSED and moves[-1].kind != "verify":
         problems.append(f"{case.number}: closed without verification")
-    if case.state in RUNNING:
-        due = getattr(case, RUNNING[case.state])
-        if case.lead_party_id is None or due is None or case.resolve_due is None:
-            problems.append(f"{case.number}: {case.state} without lead party or deadlines")
-        if case.due_at != due:
-            problems.append(f"{case.number}: due_at {case.due_at} is not the {RUNNING[case.state]}")
-    elif case.due_at is not None:
-        problems.append(f"{case.number}: a clock runs while {case.state}")
+    problems.extend(_deadline_problems(case))
     for e in events:
         if e.actor_role == SYSTEM and not e.cause:
             problems.append(f"{case.number}: system event {e.kind} without a cause")
@@ -52,4 +40,19 @@ def history_problems(case, events=None):
     times = [e.created_at for e in events]
     if times != sorted(times):
         problems.append(f"{case.number}: events out of time order")
+    return problems
+
+
+def _deadline_problems(case):
+    """A case waiting on a step has a lead party, the deadline of every step of its state
+    (sla.STEPS) and that step's deadline as due_at; any other case runs no clock."""
+    current = sla.step_for_state(case.state)
+    if current is None:
+        return [f"{case.number}: a clock runs while {case.state}"] if case.due_at else []
+    problems = []
+    steps = [step for step in sla.STEPS if case.state in step.states]
+    if case.lead_party_id is None or any(getattr(case, s.field) is None for s in steps):
+        problems.append(f"{case.number}: {case.state} without lead party or deadlines")
+    if case.due_at != getattr(case, current.field):
+        problems.append(f"{case.number}: due_at {case.due_at} is not the {current.field}")
     return problems

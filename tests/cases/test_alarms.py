@@ -33,12 +33,18 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     case = case_in(street, State.DISPATCHED, at=aware(2026, 9, 30, 16, 30))
     assert case.accept_due == aware(2026, 9, 30, 17, 30)
     assert case.contact_due == aware(2026, 10, 8, 11, 30)
+    assert case.resolve_due == aware(2026, 10, 8, 11, 30)
     assert planned(case) == [
+        # No acceptance reminder: a one-hour limit is within the two-hour reminder.
         (aware(2026, 9, 30, 17, 30), Kind.OVERDUE, Step.ACCEPT),
+        # The resolution clock runs from dispatch, accepted or not.
+        (aware(2026, 10, 8, 9, 30), Kind.DUE_SOON, Step.RESOLVE),
         (aware(2026, 10, 8, 11, 30), Kind.OVERDUE, Step.CONTACT),
+        (aware(2026, 10, 8, 11, 30), Kind.OVERDUE, Step.RESOLVE),
         # One working day after the missed acceptance: 8 October, 17:30.
         (aware(2026, 10, 8, 17, 30), Kind.SUPERVISE, Step.ACCEPT),
-    ]  # no reminder: a one-hour limit is within the two-hour reminder from the start
+        (aware(2026, 10, 9, 11, 30), Kind.SUPERVISE, Step.RESOLVE),
+    ]
     assert notices(case) == [("dispatch", None)]
 
     assert sweep(aware(2026, 9, 30, 17, 29, 59)) == 0
@@ -47,9 +53,11 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     assert notices(case, "yongzhao") == [("dispatch", None)]  # the co-party is not chased
     assert sweep(aware(2026, 9, 30, 17, 35)) == 0
     assert sweep(aware(2026, 10, 5, 10, 0)) == 0  # the holiday passes quietly
-    assert sweep(aware(2026, 10, 8, 11, 29)) == 0
-    assert sweep(aware(2026, 10, 8, 11, 30)) == 1
-    assert notices(case)[-1] == ("overdue", "contact")
+    assert sweep(aware(2026, 10, 8, 9, 29)) == 0
+    assert sweep(aware(2026, 10, 8, 11, 29)) == 1
+    assert notices(case)[-1] == ("due_soon", "resolve")
+    assert sweep(aware(2026, 10, 8, 11, 30)) == 2
+    assert notices(case)[-2:] == [("overdue", "contact"), ("overdue", "resolve")]
     assert sweep(aware(2026, 10, 8, 17, 29)) == 0
     assert not case.events.filter(kind="supervise").exists()
 
@@ -61,10 +69,11 @@ def test_acceptance_overdue_and_supervision_across_national_day(street):
     assert notices(case)[-1] == ("supervise", None)
     assert notices(case, "supervisor") == [("supervise", None)]
 
-    assert sweep(aware(2026, 10, 9, 9, 0)) == 0
+    # The case was supervised after its resolution deadline passed: no second supervision.
+    assert sweep(aware(2026, 10, 9, 11, 30)) == 0
     assert sweep(aware(2026, 11, 30, 9, 0)) == 0
     assert case.events.filter(kind="supervise").count() == 1
-    assert len(notices(case)) == 4 and planned(case) == []
+    assert len(notices(case)) == 6 and planned(case) == []
 
 
 def test_resolution_reminder_overdue_and_supervision_across_a_weekend(street):
@@ -154,11 +163,20 @@ def test_reassignment_voids_the_old_partys_alarms_and_sets_the_new_ones(street):
 def test_a_supervisor_who_supervised_first_spares_the_automatic_supervision(street):
     monday = aware(2026, 11, 23, 9, 0)
     case = case_in(street, State.DISPATCHED, at=monday)
+    # Litter: acceptance due at 10:00, first contact and resolution at 14:00.
     act(street, case, "supervise", "supervisor", note="请尽快签收", at=monday + timedelta(hours=3))
     assert notices(case)[-1] == ("supervise", None)
-    assert sweep(monday + timedelta(days=3)) == 2
-    assert notices(case)[-2:] == [("overdue", "accept"), ("overdue", "contact")]
-    assert case.events.filter(kind="supervise").count() == 1
+    assert sweep(monday + timedelta(days=3)) == 4
+    assert notices(case)[-4:] == [
+        ("overdue", "accept"),
+        ("overdue", "contact"),
+        ("overdue", "resolve"),
+        ("supervise", None),
+    ]  # the reminder, late by days, gave way to the overdue notice
+    # Supervised at 12:00, after the acceptance deadline but before the resolution one:
+    # only the resolution's automatic supervision follows.
+    automatic = case.events.filter(kind="supervise", actor_role="system")
+    assert [e.data["step"] for e in automatic] == ["resolve"]
 
 
 def test_an_alarm_whose_deadline_changed_meanwhile_fires_nothing(street):
@@ -220,7 +238,8 @@ def test_a_broken_alarm_does_not_stop_the_sweep(street, monkeypatch):
         return real(alarm, case, now)
 
     monkeypatch.setitem(alarms._FIRE, Kind.OVERDUE, fire)
-    assert sweep(monday + timedelta(hours=2)) == 1
+    # Acceptance was due at 10:00; the resolution reminders come at 11:00.
+    assert sweep(monday + timedelta(hours=1, minutes=30)) == 1
     assert Alarm.objects.filter(case=first, kind=Kind.OVERDUE).exists()  # kept for next time
     assert notices(second)[-1] == ("overdue", "accept")
 
@@ -263,4 +282,99 @@ def test_the_satisfaction_request_goes_a_day_after_closure_unless_rated(street, 
         unrated,
         "reporter/satisfaction",
         "email",
+    )
+
+
+# Which deadline alarms a case carries after each action, stated on its own: acceptance,
+# first contact and resolution are watched from dispatch (the resolution clock runs from
+# dispatch, accepted or not); acceptance, first contact and resolution each end their own;
+# rework and an approved extension set the resolution's afresh; return and escalation end
+# them all. Noise: accept within 1 working hour, first contact within 4, resolve within 16.
+ACCEPT_ALARMS = [
+    (aware(2026, 11, 23, 10, 0), Kind.OVERDUE, Step.ACCEPT),
+    (aware(2026, 11, 24, 10, 0), Kind.SUPERVISE, Step.ACCEPT),
+]
+CONTACT_ALARMS = [(aware(2026, 11, 23, 14, 0), Kind.OVERDUE, Step.CONTACT)]
+RESOLVE_ALARMS = [
+    (aware(2026, 11, 24, 16, 0), Kind.DUE_SOON, Step.RESOLVE),
+    (aware(2026, 11, 24, 18, 0), Kind.OVERDUE, Step.RESOLVE),
+    (aware(2026, 11, 25, 18, 0), Kind.SUPERVISE, Step.RESOLVE),
+]
+
+
+def noise_dispatched(street, monday):
+    case = case_in(street, State.REPORTED, category="noise", at=monday)
+    hangtian = street.parties["rc-hangtian"]
+    return act(street, case, "dispatch", "dispatcher", lead_party=hangtian, at=monday)
+
+
+def test_dispatch_sets_the_acceptance_contact_and_resolution_alarms(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    assert planned(case) == sorted(ACCEPT_ALARMS + CONTACT_ALARMS + RESOLVE_ALARMS)
+
+    case = act(street, case, "accept", "hangtian", at=monday + timedelta(minutes=30))
+    assert planned(case) == sorted(CONTACT_ALARMS + RESOLVE_ALARMS)  # resolution unchanged
+    case = act(street, case, "contact", "hangtian", note="已联系", at=monday + timedelta(hours=1))
+    assert planned(case) == RESOLVE_ALARMS
+    case = act(street, case, "resolve", "hangtian", note="已处理", at=monday + timedelta(hours=2))
+    assert planned(case) == []  # verification is not watched by the sweep
+
+    case = act(street, case, "rework", "inspector", reason="仍有噪声", at=monday.replace(hour=13))
+    assert planned(case) == [
+        (aware(2026, 11, 25, 10, 0), Kind.DUE_SOON, Step.RESOLVE),
+        (aware(2026, 11, 25, 12, 0), Kind.OVERDUE, Step.RESOLVE),
+        (aware(2026, 11, 26, 12, 0), Kind.SUPERVISE, Step.RESOLVE),
+    ]
+    case = act(street, case, "resolve", "hangtian", note="已整改", at=monday.replace(hour=14))
+    act(street, case, "verify", "inspector", at=monday.replace(hour=15))
+    assert [kind for _, kind, step in planned(case) if step] == []
+
+
+def test_a_dispatched_case_not_yet_accepted_is_chased_for_its_resolution(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    assert sweep(aware(2026, 11, 24, 16, 0)) == 4  # accept ×2, contact, the reminder
+    assert notices(case)[-1] == ("due_soon", "resolve")
+    assert sweep(aware(2026, 11, 24, 18, 0)) == 1
+    assert notices(case)[-1] == ("overdue", "resolve")
+    assert sweep(aware(2026, 11, 25, 18, 0)) == 1
+    supervisions = case.events.filter(kind="supervise").order_by("created_at")
+    assert [e.data["step"] for e in supervisions] == ["accept", "resolve"]
+
+
+def test_return_and_escalation_void_every_deadline_alarm(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "return", "hangtian", reason="不属本单位", at=monday)
+    assert planned(case) == []
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "accept", "hangtian", at=monday)
+    case = act(street, case, "escalate", "hangtian", reason="需要协调", at=monday)
+    assert planned(case) == []
+
+
+def test_reassignment_and_decision_start_every_alarm_afresh(street):
+    monday = aware(2026, 11, 23, 9, 0)
+    case = noise_dispatched(street, monday)
+    case = act(street, case, "accept", "hangtian", at=monday)
+    qinbei = street.parties["rc-qinbei"]
+    case = act(
+        street, case, "reassign", "dispatcher", lead_party=qinbei, reason="属钦北", at=monday
+    )
+    assert planned(case) == sorted(ACCEPT_ALARMS + CONTACT_ALARMS + RESOLVE_ALARMS)
+
+    case = act(street, case, "accept", "qinbei", at=monday)
+    case = act(street, case, "escalate", "qinbei", reason="需要协调", at=monday)
+    decided = aware(2027, 1, 15, 17, 0)
+    cityops = street.parties["cityops"]
+    case = act(street, case, "decide", "secretary", lead_party=cityops, deadline=decided, at=monday)
+    assert planned(case) == sorted(
+        ACCEPT_ALARMS
+        + CONTACT_ALARMS
+        + [
+            (aware(2027, 1, 15, 15, 0), Kind.DUE_SOON, Step.RESOLVE),
+            (decided, Kind.OVERDUE, Step.RESOLVE),
+            (aware(2027, 1, 18, 17, 0), Kind.SUPERVISE, Step.RESOLVE),
+        ]
     )

@@ -52,12 +52,12 @@ def sweep_due(due):
     writes is rolled back, so every call does the same work."""
     from django.db import transaction
 
-    from cases import alarms
+    from cases import sweeps
     from cases.models import Alarm
 
-    coming = Alarm.objects.filter(kind__in=alarms.DEADLINE_KINDS).order_by("fire_at", "pk")
+    coming = Alarm.objects.filter(kind__in=sweeps.DEADLINE_KINDS).order_by("fire_at", "pk")
     at = list(coming.values_list("fire_at", flat=True)[:due])[-1]
     with transaction.atomic():
-        acted = alarms.sweep(alarms.DEADLINE_KINDS, now=at)
+        acted = sweeps.sweep(sweeps.DEADLINE_KINDS, now=at)
         transaction.set_rollback(True)
     return acted

@@ -21,7 +21,7 @@ from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases import alarms, digest, notifications, sla  # noqa: E402
+from cases import digest, notifications, sla, sweeps  # noqa: E402
 from cases.models import Alarm, Case, Notification  # noqa: E402
 
 
@@ -41,18 +41,18 @@ def main(sizes):
         f"cases {Case.objects.count():,}, open {Case.objects.open().count():,}, "
         f"alarms {Alarm.objects.count():,}, notifications {Notification.objects.count():,}"
     )
-    deadline_alarms = Alarm.objects.filter(kind__in=alarms.DEADLINE_KINDS).order_by("fire_at")
+    deadline_alarms = Alarm.objects.filter(kind__in=sweeps.DEADLINE_KINDS).order_by("fire_at")
     first = deadline_alarms.values_list("fire_at", flat=True).first()
     quiet = min(now, first - timezone.timedelta(seconds=1))
-    timed("deadline sweep, nothing due", lambda: alarms.sweep(alarms.DEADLINE_KINDS, now=quiet))
-    timed("satisfaction sweep, nothing due", lambda: alarms.sweep(["satisfaction"], now=now))
-    timed("retention sweep, nothing due", lambda: alarms.sweep(["retention"], now=now))
+    timed("deadline sweep, nothing due", lambda: sweeps.sweep(sweeps.DEADLINE_KINDS, now=quiet))
+    timed("satisfaction sweep, nothing due", lambda: sweeps.sweep(["satisfaction"], now=now))
+    timed("retention sweep, nothing due", lambda: sweeps.sweep(["retention"], now=now))
     timed("outbox sweep, nothing due", lambda: notifications.sweep_outbox(now=now))
     for n in sizes:
         at = deadline_alarms.values_list("fire_at", flat=True)[n - 1]
         timed(
             f"deadline sweep, {n} alarms due",
-            lambda at=at: alarms.sweep(alarms.DEADLINE_KINDS, now=at),
+            lambda at=at: sweeps.sweep(sweeps.DEADLINE_KINDS, now=at),
         )
     morning = timezone.localtime(now).replace(hour=8, minute=30, second=0, microsecond=0)
     while not sla.is_workday(morning.date()):

@@ -5,7 +5,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
 
-from cases import alarms, digest, notifications, rollup
+from cases import digest, notifications, rollup, sweeps
 from cases.models import Alarm
 from cases.notifications import deliver_notification
 from cases.retries import TRANSIENT
@@ -20,17 +20,17 @@ def sweep_outbox():
 
 @shared_task(**TRANSIENT)
 def sweep_deadlines():
-    return alarms.sweep(alarms.DEADLINE_KINDS)
+    return sweeps.sweep(sweeps.DEADLINE_KINDS)
 
 
 @shared_task(**TRANSIENT)
 def request_satisfaction():
-    return alarms.sweep([Alarm.Kind.SATISFACTION])
+    return sweeps.sweep([Alarm.Kind.SATISFACTION])
 
 
 @shared_task(**TRANSIENT)
 def apply_retention():
-    return alarms.sweep([Alarm.Kind.RETENTION])
+    return sweeps.sweep([Alarm.Kind.RETENTION])
 
 
 @shared_task(**TRANSIENT)

@@ -1,10 +1,11 @@
-"""The deadline sweep, with the clock stopped at chosen moments (cases/alarms.py)."""
+"""The deadline sweep, with the clock stopped at chosen moments (cases/alarms.py plans the
+alarms, cases/sweeps.py fires them)."""
 
 from datetime import timedelta
 
 import pytest
 
-from cases import alarms, sla
+from cases import sla, sweeps
 from cases.models import Alarm, Notification, State
 from tests.factories import act, aware, case_in
 
@@ -12,7 +13,7 @@ Kind, Step = Alarm.Kind, Alarm.Step
 
 
 def sweep(now):
-    return alarms.sweep(alarms.DEADLINE_KINDS, now=now)
+    return sweeps.sweep(sweeps.DEADLINE_KINDS, now=now)
 
 
 def notices(case, username="hangtian"):
@@ -198,8 +199,8 @@ def test_an_alarm_fired_by_another_sweep_meanwhile_is_not_fired_again(street):
     case = case_in(street, State.DISPATCHED, at=monday)
     alarm = Alarm.objects.get(case=case, kind=Kind.OVERDUE, step=Step.ACCEPT)
     later = monday + timedelta(hours=2)
-    assert alarms._fire(alarm.pk, case.pk, later) == 1
-    assert alarms._fire(alarm.pk, case.pk, later) == 0
+    assert sweeps._fire(alarm.pk, case.pk, later) == 1
+    assert sweeps._fire(alarm.pk, case.pk, later) == 0
     assert notices(case).count(("overdue", "accept")) == 1
 
 
@@ -230,14 +231,14 @@ def test_a_broken_alarm_does_not_stop_the_sweep(street, monkeypatch):
     monday = aware(2026, 11, 23, 9, 0)
     first = case_in(street, State.DISPATCHED, at=monday)
     second = case_in(street, State.DISPATCHED, at=monday)
-    real = alarms._FIRE[Kind.OVERDUE]
+    real = sweeps._FIRE[Kind.OVERDUE]
 
     def fire(alarm, case, now):
         if case.pk == first.pk:
             raise RuntimeError("template missing")
         return real(alarm, case, now)
 
-    monkeypatch.setitem(alarms._FIRE, Kind.OVERDUE, fire)
+    monkeypatch.setitem(sweeps._FIRE, Kind.OVERDUE, fire)
     # Acceptance was due at 10:00; the resolution reminders come at 11:00.
     assert sweep(monday + timedelta(hours=1, minutes=30)) == 1
     assert Alarm.objects.filter(case=first, kind=Kind.OVERDUE).exists()  # kept for next time
@@ -274,9 +275,9 @@ def test_the_satisfaction_request_goes_a_day_after_closure_unless_rated(street, 
     act(street, rated, "rate", "reporter", rating="basic", at=monday)
     unrated = case_in(street, State.CLOSED, at=monday)
     kinds = [Kind.SATISFACTION]
-    assert alarms.sweep(kinds, now=monday + timedelta(hours=23, minutes=59)) == 0
-    assert alarms.sweep(kinds, now=monday + timedelta(hours=24)) == 1
-    assert alarms.sweep(kinds, now=monday + timedelta(hours=48)) == 0
+    assert sweeps.sweep(kinds, now=monday + timedelta(hours=23, minutes=59)) == 0
+    assert sweeps.sweep(kinds, now=monday + timedelta(hours=24)) == 1
+    assert sweeps.sweep(kinds, now=monday + timedelta(hours=48)) == 0
     request = Notification.objects.get(kind="satisfaction")
     assert (request.case, request.template, request.channel) == (
         unrated,

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
-from cases import alarms, digest, notifications, workflow
+from cases import digest, notifications, sweeps, workflow
 from cases.models import Alarm, Notification, Reporter, State
 from tests.factories import act, aware, case_in
 
@@ -35,9 +35,9 @@ def one_of_each(street):
 
 def _one_of_each(street, monday):
     dispatched = case_in(street, State.DISPATCHED, at=monday)  # file, dispatch, share
-    alarms.sweep(alarms.DEADLINE_KINDS, now=monday + timedelta(days=3))  # overdue, supervise
+    sweeps.sweep(sweeps.DEADLINE_KINDS, now=monday + timedelta(days=3))  # overdue, supervise
     case = case_in(street, State.IN_PROGRESS, category="noise", at=monday)
-    alarms.sweep([Alarm.Kind.DUE_SOON], now=case.resolve_due - timedelta(hours=1))
+    sweeps.sweep([Alarm.Kind.DUE_SOON], now=case.resolve_due - timedelta(hours=1))
     act(street, dispatched, "return", "hangtian", reason="不属于本单位")
     later = case.resolve_due + timedelta(days=3)
     act(street, case, "request_extension", "hangtian", deadline=later, reason="等待配合")
@@ -58,7 +58,7 @@ def _one_of_each(street, monday):
     act(street, closed, "rework", "inspector", reason="未整改到位", at=monday)
     act(street, closed, "resolve", "hangtian", note="已整改", at=monday)
     act(street, closed, "verify", "inspector", at=monday)
-    alarms.sweep([Alarm.Kind.SATISFACTION], now=monday + timedelta(days=2))
+    sweeps.sweep([Alarm.Kind.SATISFACTION], now=monday + timedelta(days=2))
     act(street, closed, "rate", "reporter", rating="dissatisfied", at=monday)
     act(street, closed, "reopen", "reporter", reason="又脏了", at=monday)
     original = case_in(street, State.IN_PROGRESS)

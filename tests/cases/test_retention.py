@@ -3,7 +3,7 @@ history stays (cases/retention.py)."""
 
 from datetime import timedelta
 
-from cases import alarms, workflow
+from cases import sweeps, workflow
 from cases.models import Alarm, Event, Reporter, State
 from tests.factories import act, aware, case_in
 
@@ -11,7 +11,7 @@ YEAR = timedelta(days=365)
 
 
 def retain(now):
-    return alarms.sweep([Alarm.Kind.RETENTION], now=now)
+    return sweeps.sweep([Alarm.Kind.RETENTION], now=now)
 
 
 def personal_data(reporter):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import routing, workflow
+from cases.inputs import unreported_shares
 from cases.models import Case, Membership, Party, Role, State
 from cases.workflow import Actor
 from demo.street import evidence_photo
@@ -85,7 +86,7 @@ def _work_on(case, decided_at, rng, finish):
     case = workflow.perform(
         case, "accept", actor=_handler(case.lead_party), at=decided_at + timedelta(hours=2)
     ).case
-    for n, share in enumerate(workflow.unreported_shares(case), start=1):
+    for n, share in enumerate(unreported_shares(case), start=1):
         workflow.perform(
             case,
             "report_share",

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from cases import routing, sla, workflow
 from cases.images import Photo
+from cases.inputs import unreported_shares
 from cases.models import (
     ApiKey,
     Area,
@@ -692,7 +693,7 @@ def _play(story, rng, dispatch_to, earlier):
 
 
 def _resolve(story, rng):
-    for share in workflow.unreported_shares(story.case):
+    for share in unreported_shares(story.case):
         handler = Membership.objects.filter(party=share.party, role=Role.HANDLER).first()
         if not story.step(
             "report_share", handler.user.username, hours=(0.5, 12), note=rng.choice(SHARE_REPORTS)

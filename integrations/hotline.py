@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import routing, workflow
+from cases.inputs import MAX_TEXT
 from cases.models import Case, Category, Reporter
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -195,7 +196,7 @@ def parse_row(values, categories, now):
                 _("Unknown category “%(text)s”: use a category name or code of the tracker.")
                 % {"text": text["category"]}
             )
-    if len(text["description"]) > workflow.MAX_TEXT:
+    if len(text["description"]) > MAX_TEXT:
         reasons.append(_("问题描述 is longer than 4000 characters."))
     if len(text["address"]) > 200:
         reasons.append(_("地址 is longer than 200 characters."))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import workflow
+from cases.inputs import MAX_TEXT
 from cases.models import Case, State
 from cases.people import handler_parties
 from cases.workflow import Actor, WorkflowError
@@ -22,8 +23,6 @@ from meetings.access import can_change, check_can_change
 from meetings.history import MeetingError, record
 from meetings.minutes import check_writable, locked
 from meetings.models import AgendaItem, Decision
-
-MAX_TEXT = workflow.MAX_TEXT
 
 
 def _check_inputs(lead_party, co_parties, deadline, measures, at):

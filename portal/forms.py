@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases import images, routing, workflow
+from cases import images, routing
 from cases.choices import area_choices, category_choices
+from cases.inputs import unreported_shares
 from cases.models import Case, Category, StandardReply
 
 TEXT_INPUTS = ("reason", "note")
@@ -69,9 +70,7 @@ class ActionForm(forms.Form):
         self.spec, self.case, self.user, self.source = spec, case, user, data_source
         wanted = set(spec.needs) | set(spec.accepts)
         # Asked only while a co-party has not reported on its share (workflow rule).
-        self.open_shares = (
-            workflow.unreported_shares(case) if "open_shares_reason" in wanted else []
-        )
+        self.open_shares = unreported_shares(case) if "open_shares_reason" in wanted else []
         if not self.open_shares:
             wanted.discard("open_shares_reason")
         for name in FIELD_ORDER:

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import images, intake, questions, routing, workflow
+from cases import images, intake, questions, routing
+from cases.inputs import MAX_TEXT
 from cases.models import Area, Case, Category, Reporter
 
 PHONE_PATTERN = re.compile(r"1[3-9]\d{9}")
@@ -129,7 +130,7 @@ class ReportForm(WhereForm):
     description = forms.CharField(
         label=_("Describe the problem"),
         required=False,
-        max_length=workflow.MAX_TEXT,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     photos = PhotosField(

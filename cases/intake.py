@@ -8,17 +8,22 @@ nothing. Concurrent sends with one key meet at the key's unique index: the secon
 for the first to commit, then reads its result.
 """
 
+from __future__ import annotations
+
 import math
 import re
 import secrets
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from cases import ratelimit, workflow
 from cases.memo import ttl_cached
-from cases.models import Area, Case, Submission
+from cases.models import Area, Case, Category, Reporter, Submission
 
 NEARBY_METRES = 100
 NEARBY_LIMIT = 5
@@ -30,16 +35,16 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 SELECTABLE_KINDS = (Area.Kind.COMPOUND, Area.Kind.ROAD)
 
 
-def new_key():
+def new_key() -> str:
     """A fresh idempotency key for one showing of the form (128 random bits)."""
     return secrets.token_urlsafe(16)
 
 
-def is_key(value):
-    return bool(value) and KEY_PATTERN.fullmatch(value) is not None
+def is_key(value: str | None) -> bool:
+    return value is not None and KEY_PATTERN.fullmatch(value) is not None
 
 
-def submission_for(key):
+def submission_for(key: str | None) -> Submission | None:
     """The Submission already stored for `key`, or None."""
     if not is_key(key):
         return None
@@ -49,21 +54,28 @@ def submission_for(key):
 # ---------------------------------------------------------------------------- where
 
 
-def selectable_areas():
+def selectable_areas() -> QuerySet[Area]:
     """The compounds and roads a reporter may pick instead of a map point."""
     return Area.objects.filter(is_selectable=True, kind__in=SELECTABLE_KINDS).order_by(
         "kind", "name"
     )
 
 
-def distance_m(lat1, lng1, lat2, lng2):
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Metres between two nearby points (equirectangular; exact enough within a street)."""
     x = math.radians(lng2 - lng1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return math.hypot(x, y) * 6_371_000
 
 
-def nearby(category, *, lat=None, lng=None, area=None, limit=NEARBY_LIMIT):
+def nearby(
+    category: Category,
+    *,
+    lat: float | None = None,
+    lng: float | None = None,
+    area: Area | None = None,
+    limit: int = NEARBY_LIMIT,
+) -> list[Case]:
     """Open cases of `category` within about 100 m of (lat, lng), nearest first, each with
     `distance` set in metres; without a point, the newest open cases of `category` in
     `area`. A bounding box on (category, lat, lng) serves the point query (index
@@ -90,7 +102,7 @@ def nearby(category, *, lat=None, lng=None, area=None, limit=NEARBY_LIMIT):
 
 
 @ttl_cached
-def area_outlines():
+def area_outlines() -> dict[str, Any]:
     """The street's area outlines as a GeoJSON FeatureCollection for the public map, with
     names in both languages (the page picks one), outermost first."""
     features = []
@@ -114,7 +126,19 @@ def area_outlines():
 # ---------------------------------------------------------------------------- send
 
 
-def file_report(*, key, reporter, category, description, answers, lat, lng, area, address, photos):
+def file_report(
+    *,
+    key: str,
+    reporter: Reporter,
+    category: Category,
+    description: str,
+    answers: dict[str, Any],
+    lat: float | None,
+    lng: float | None,
+    area: Area | None,
+    address: str,
+    photos: Sequence[Any],
+) -> Submission:
     """File the case of one send of the public form, once per `key`. `reporter` is an
     unsaved Reporter (personal data stays there, never in an event); `photos` are cleaned
     (cases.images). Returns the Submission. Raises WorkflowError, storing nothing, when the
@@ -141,7 +165,7 @@ def file_report(*, key, reporter, category, description, answers, lat, lng, area
     return _once(key, reporter, make)
 
 
-def follow_case(*, key, reporter, case):
+def follow_case(*, key: str, reporter: Reporter, case: Case) -> Submission:
     """Make the sender a follower of the open case `case` instead of filing a new one, once
     per `key`. Returns the Submission."""
 
@@ -169,14 +193,15 @@ def _once(key, reporter, make):
                 # A concurrent send with this key committed first: show its result.
                 return submission_for(key)
             make(submission)
-            if submission.case_id:
+            if submission.case is not None:
                 stored = [a.file for a in submission.case.attachments.all()]
             submission.save()
     except BaseException:
         # file_case() removes its own files when it fails; these are the files of a case
         # whose filing transaction failed after it.
         for f in stored:
-            f.storage.delete(f.name)
+            if f.name:
+                f.storage.delete(f.name)
         raise
     for contact in _contacts(reporter):
         ratelimit.hit("report-contact", contact, limit=_contact_limit(), period=DAY)
@@ -194,7 +219,7 @@ def _contact_limit():
     return settings.HONGMEI_REPORTS_PER_CONTACT_DAY
 
 
-def contact_over_limit(reporter):
+def contact_over_limit(reporter: Reporter) -> bool:
     """Whether the reporter's mobile number or e-mail has filed (or followed) as many cases
     today as one contact may (HONGMEI_REPORTS_PER_CONTACT_DAY)."""
     return any(

@@ -14,10 +14,14 @@ The workflow, the alarms, the staff case page, the tracking page, the indicators
 synthetic generator and the test invariants all read it (docs/workflow.md, "Deadlines").
 """
 
+from __future__ import annotations
+
 import logging
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,10 +37,10 @@ log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
 # No deadline is set further than this; the loop below never runs away.
 _MAX_DAYS = 3 * 366
-_warned_years = set()
+_warned_years: set[int] = set()
 
 
-def office_spans():
+def office_spans() -> list[tuple[time, time]]:
     """The office hours of one working day, as (start, end) times, in order."""
     spans = []
     for part in settings.HONGMEI_OFFICE_HOURS.split(","):
@@ -45,7 +49,7 @@ def office_spans():
     return sorted(spans)
 
 
-def hours_per_day():
+def hours_per_day() -> float:
     return sum(
         (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds() / 3600
         for s, e in office_spans()
@@ -58,7 +62,7 @@ def _calendar():
     return exceptions, frozenset(d.year for d in exceptions)
 
 
-def is_workday(day):
+def is_workday(day: date) -> bool:
     exceptions, known_years = _calendar()
     kind = exceptions.get(day)
     if kind == CalendarDay.Kind.HOLIDAY:
@@ -75,12 +79,12 @@ def is_workday(day):
     return day.weekday() < 5
 
 
-def missing_years(years):
+def missing_years(years: Iterable[int]) -> list[int]:
     _, known_years = _calendar()
     return sorted(set(years) - known_years)
 
 
-def calendar_warnings(today=None):
+def calendar_warnings(today: date | None = None) -> list[str]:
     """Messages for admins: the current year, or the next once its deadlines come near
     (from November on), has no holiday data."""
     today = today or timezone.localdate()
@@ -101,7 +105,7 @@ def _spans_on(day):
         yield datetime.combine(day, start, TZ), datetime.combine(day, end, TZ)
 
 
-def add_working_hours(start, hours):
+def add_working_hours(start: datetime, hours: float) -> datetime:
     """The moment `hours` of office time after `start`. Time outside office hours does not
     count; a start outside them counts from the next opening."""
     remaining = timedelta(hours=hours)
@@ -123,7 +127,7 @@ def add_working_hours(start, hours):
     raise ValueError(f"{hours} working hours after {start} is beyond {_MAX_DAYS} days")
 
 
-def subtract_working_hours(end, hours):
+def subtract_working_hours(end: datetime, hours: float) -> datetime:
     """The latest moment that lies `hours` of office time before `end`: when a reminder
     "two working hours left" is due."""
     remaining = timedelta(hours=hours)
@@ -145,7 +149,7 @@ def subtract_working_hours(end, hours):
     raise ValueError(f"{hours} working hours before {end} is beyond {_MAX_DAYS} days")
 
 
-def working_hours_between(start, end):
+def working_hours_between(start: datetime, end: datetime) -> float:
     """Office hours between two moments (negative when end comes first)."""
     if end < start:
         return -working_hours_between(end, start)
@@ -162,21 +166,23 @@ def working_hours_between(start, end):
     return total.total_seconds() / 3600
 
 
-def deadline(start, hours, *, calendar_hours=False):
+def deadline(start: datetime, hours: float, *, calendar_hours: bool = False) -> datetime:
     """A limit of `hours` from `start`: calendar hours for urgent cases, else working hours."""
     if calendar_hours:
         return start + timedelta(hours=hours)
     return add_working_hours(start, hours)
 
 
-def earlier(due, hours, *, calendar_hours=False):
+def earlier(due: datetime, hours: float, *, calendar_hours: bool = False) -> datetime:
     """The moment `hours` before `due` on the case's clock (see deadline())."""
     if calendar_hours:
         return due - timedelta(hours=hours)
     return subtract_working_hours(due, hours)
 
 
-def hours_left(due, now=None, *, calendar_hours=False):
+def hours_left(
+    due: datetime, now: datetime | None = None, *, calendar_hours: bool = False
+) -> float:
     """Time left until `due` in the clock the case runs on (negative once overdue)."""
     now = now or timezone.now()
     if calendar_hours:
@@ -245,7 +251,7 @@ class Clock:
         return datetime.fromtimestamp(self.starts[k] + position - self.before[k], TZ)
 
 
-def load_calendar_from_package():
+def load_calendar_from_package() -> int:
     """Copy the chinese-calendar package's exceptions into CalendarDay. Rows an admin
     entered by hand are left alone. Returns the number of rows created."""
     import chinese_calendar  # only an admin command needs the package
@@ -312,7 +318,7 @@ class DeadlineStep:
     reminded: bool = True
     public_label: object = None
 
-    def due(self, case):
+    def due(self, case: Any) -> datetime | None:
         """The deadline if the step runs for `case` now, else None."""
         due = getattr(case, self.field)
         if due is None or case.state not in self.states:
@@ -375,30 +381,30 @@ STEPS = (
 STEP = {step.key: step for step in STEPS}
 
 
-def running_steps(case):
+def running_steps(case: Any) -> list[tuple[DeadlineStep, datetime]]:
     """(step, deadline) of every step running for `case` now, in table order."""
     return [(step, due) for step in STEPS if (due := step.due(case)) is not None]
 
 
-def step_for_state(state):
+def step_for_state(state: str) -> DeadlineStep | None:
     """The step a case in `state` waits for (its due_at), or None: the first step of the
     table running in that state that is not a side step (dispatched: acceptance, with
     resolution running beside it)."""
     return next((s for s in STEPS if state in s.states and not s.side), None)
 
 
-def current_due(case):
+def current_due(case: Any) -> datetime | None:
     """The deadline of the step the case waits for now: what Case.due_at holds."""
     step = step_for_state(case.state)
     return getattr(case, step.field) if step else None
 
 
-def started_by(action):
+def started_by(action: str) -> list[DeadlineStep]:
     """The steps `action` sets afresh."""
     return [step for step in STEPS if action in step.starts]
 
 
-def voided_by(action):
+def voided_by(action: str) -> list[str]:
     """The keys of the watched steps whose alarms `action` voids: those it stops, and
     those it starts afresh (their old alarms go first)."""
     return [
@@ -408,7 +414,7 @@ def voided_by(action):
     ]
 
 
-def deadline_horizon():
+def deadline_horizon() -> timedelta:
     """How far ahead a person may set a deadline (a meeting's decision, an extension):
     HONGMEI_DEADLINE_HORIZON_DAYS, two years unless set."""
     return timedelta(days=settings.HONGMEI_DEADLINE_HORIZON_DAYS)

@@ -7,8 +7,13 @@ writes the new state and an Event in one transaction, and queues side effects to
 commit. Nothing else writes Case.state.
 """
 
+from __future__ import annotations
+
 import secrets
+from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,16 +35,24 @@ from cases.inputs import MAX_TEXT, clean_inputs
 from cases.models import (
     OPEN_STATES,
     REOPEN_WINDOW,
+    ApiKey,
+    Area,
     Attachment,
     Case,
+    Category,
     Event,
     Follower,
+    Party,
+    Reporter,
     Role,
     Sequence,
     Share,
     State,
 )
 from cases.people import REPORTER, SYSTEM, handler_parties, party_as
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ACTOR_ROLE_LABELS = {
     **dict(Role.choices),
@@ -62,13 +75,13 @@ class Spec:
     """
 
     name: str
-    label: str
-    sources: tuple
+    label: StrOrPromise
+    sources: tuple[str, ...]
     target: str | None
-    roles: tuple
+    roles: tuple[str, ...]
     party: str = "lead"
-    needs: tuple = ()
-    accepts: tuple = ()
+    needs: tuple[str, ...] = ()
+    accepts: tuple[str, ...] = ()
     public: bool = False
     public_note: bool = False
 
@@ -147,26 +160,26 @@ class Actor:
     """Who acts: a staff user, the reporter holding the case's private token, or the system
     with a stated cause. Build one with Actor.staff(), Actor.reporter() or Actor.system()."""
 
-    user: object = None
+    user: Any = None
     token: str = ""
     cause: str = ""
     public: bool = field(default=False)
 
     @classmethod
-    def staff(cls, user):
+    def staff(cls, user: Any) -> Actor:
         return cls(user=user)
 
     @classmethod
-    def reporter(cls, token):
+    def reporter(cls, token: str) -> Actor:
         """The reporter of the case whose tracking token this is."""
         return cls(token=token)
 
     @classmethod
-    def system(cls, cause):
+    def system(cls, cause: str) -> Actor:
         return cls(cause=cause)
 
     @classmethod
-    def anonymous_reporter(cls):
+    def anonymous_reporter(cls) -> Actor:
         """Someone filing from outside, before a case (and its token) exists."""
         return cls(public=True)
 
@@ -251,7 +264,9 @@ def _actor_party_for_share(case, actor):
     return next((p for p in handler_parties(actor.user) if p.id in shared), None)
 
 
-def check(case, action, actor, at=None):
+def check(
+    case: Case, action: str, actor: Actor, at: datetime | None = None
+) -> tuple[str, Party | None]:
     """(role, party) if `actor` may perform `action` on `case` now; else raise. Inputs
     are not checked here (see perform)."""
     spec = _spec(action)
@@ -265,7 +280,7 @@ def check(case, action, actor, at=None):
     return role, party
 
 
-def allowed_actions(case, actor, at=None):
+def allowed_actions(case: Case, actor: Actor, at: datetime | None = None) -> list[str]:
     """The names of the actions `actor` may perform on `case` now, in table order. The
     portal's buttons and the API read this; it shares every check with perform()."""
     allowed = []
@@ -278,7 +293,7 @@ def allowed_actions(case, actor, at=None):
     return allowed
 
 
-def _spec(action):
+def _spec(action: str) -> Spec:
     try:
         return ACTIONS[action]
     except KeyError:
@@ -521,7 +536,9 @@ _PHOTO_KIND = {
 # ---------------------------------------------------------------------------- perform
 
 
-def perform(case, action, *, actor, at=None, **inputs):
+def perform(
+    case: Case | int, action: str, *, actor: Actor, at: datetime | None = None, **inputs: Any
+) -> Event:
     """Perform `action` on `case` (a Case or its pk) as `actor`. Returns the new Event;
     event.case is the updated case. Raises a WorkflowError, changing nothing, when the
     action is not allowed now, not for this actor, or its inputs are missing or wrong.
@@ -531,7 +548,7 @@ def perform(case, action, *, actor, at=None, **inputs):
     at = at or timezone.now()
     case_id = case.pk if isinstance(case, Case) else case
     spec = _spec(action)
-    stored = []
+    stored: list[str] = []
     try:
         with transaction.atomic():
             locked = (
@@ -581,7 +598,7 @@ def _merge_reporter(duplicate, original, actor, role, party, at):
     _record(original, "merge", role=role, party=party, actor=actor, data=data, at=at)
 
 
-def follow(case, reporter, *, at=None):
+def follow(case: Case, reporter: Reporter, *, at: datetime | None = None) -> Follower:
     """A reporter chose to follow an open case instead of filing a new one. Returns the
     Follower, whose token is their private link to the case."""
     at = at or timezone.now()
@@ -603,7 +620,7 @@ def follow(case, reporter, *, at=None):
     return follower
 
 
-def next_number(at):
+def next_number(at: datetime) -> str:
     """The next readable case number of the year, such as HM-2026-000123. Gapless: the
     counter row is locked until the filing transaction ends."""
     year = timezone.localtime(at).year
@@ -643,25 +660,25 @@ def _filing_role(actor):
 
 def file_case(
     *,
-    actor,
-    category,
-    description,
-    channel,
-    reporter=None,
-    lat=None,
-    lng=None,
-    area=None,
-    address="",
-    media_url="",
-    answers=None,
-    photos=(),
-    priority=Case.Priority.NORMAL,
-    external_id="",
-    external_due=None,
-    api_key=None,
-    at=None,
-    route=True,
-):
+    actor: Actor,
+    category: Category,
+    description: str,
+    channel: str,
+    reporter: Reporter | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    area: Area | None = None,
+    address: str = "",
+    media_url: str = "",
+    answers: dict[str, Any] | None = None,
+    photos: Sequence_[Any] = (),
+    priority: str = Case.Priority.NORMAL,
+    external_id: str = "",
+    external_due: datetime | None = None,
+    api_key: ApiKey | None = None,
+    at: datetime | None = None,
+    route: bool = True,
+) -> Case:
     """File a new case (state `reported`) with its first event, then route it: when the
     most specific routing rule says so, dispatch it at once. Returns the case.
 
@@ -681,7 +698,7 @@ def file_case(
         raise InvalidInput(_("Choose a category."), field="category")
     if area is None and lat is not None and lng is not None:
         area = routing.area_for_point(lat, lng)
-    stored = []
+    stored: list[str] = []
     try:
         with transaction.atomic():
             case = Case.objects.create(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import notifications
+from cases import notifications, wording
 from cases.access import staff_required
 from cases.models import Notification, StaffProfile
 
@@ -32,7 +32,7 @@ def _page(request, form):
     )
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    items = [(n, *notifications.headline(n)) for n in rows]
+    items = [(n, *wording.headline(n)) for n in rows]
     context = {
         "items": items,
         "next_before": rows[-1].pk if more else None,
@@ -54,8 +54,8 @@ def open_notification(request, pk):
     notification = get_object_or_404(Notification.objects.in_app(request.user), pk=pk)
     notifications.mark_read(request.user, [pk])
     if notification.case_id is None:
-        return redirect(notifications.page_path(notification) or "staff:notifications")
-    return redirect(notifications.staff_case_path(notification.case))
+        return redirect(wording.page_path(notification) or "staff:notifications")
+    return redirect(wording.staff_case_path(notification.case))
 
 
 @require_POST

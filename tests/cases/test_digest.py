@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from cases import digest, notifications
+from cases import digest, wording
 from cases.models import Notification, State
 from tests.factories import act, aware, case_in
 
@@ -37,10 +37,10 @@ def test_each_party_gets_its_open_due_soon_and_overdue_cases_once_a_day(street):
     assert (mine.data["open"], mine.data["overdue"], mine.data["due_soon"]) == (3, 1, 1)
     assert [c["number"] for c in mine.data["overdue_cases"]] == [overdue.number]
     assert [c["number"] for c in mine.data["due_soon_cases"]] == [soon.number]
-    text = notifications.render(mine).text
+    text = wording.render(mine).text
     assert mine.case is None and later.number not in text
     assert f"{overdue.number} 暴露垃圾/道路不洁" in text and soon.number in text
-    assert notifications.render(mine).subject == "航天新苑居委会每日案件提要：在办 3 件，超期 1 件"
+    assert wording.render(mine).subject == "航天新苑居委会每日案件提要：在办 3 件，超期 1 件"
 
     assert digest.send_digests(now=TUESDAY_0830 + timedelta(minutes=5)) == 2
     assert Notification.objects.filter(kind="digest").count() == 4  # not twice a day

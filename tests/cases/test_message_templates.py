@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
-from cases import digest, notifications, sweeps, workflow
+from cases import digest, sweeps, wording, workflow
 from cases.models import Alarm, Notification, Reporter, State
 from tests.factories import act, aware, case_in
 
@@ -80,7 +80,7 @@ def test_every_template_is_made_by_some_event_or_sweep(one_of_each):
 def test_every_message_reads_whole_in_both_languages(one_of_each, language):
     for template, n in one_of_each.items():
         with translation.override(language):
-            subject, body = notifications.headline(n)
+            subject, body = wording.headline(n)
         text = subject + body
         assert subject and body, template
         for leftover in ("{{", "{%", "%(", "None", "\n\n\n"):
@@ -95,7 +95,7 @@ def test_every_message_reads_whole_in_both_languages(one_of_each, language):
 
 def test_every_message_has_text_html_and_a_text_message_form(one_of_each):
     for template, n in one_of_each.items():
-        message = notifications.render(n)
+        message = wording.render(n)
         assert message.subject in message.html and message.subject in message.sms, template
         assert message.text.endswith("replies are not read.\n") or message.text.endswith(
             "请勿回复。\n"

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from cases import notifications, sms, tasks, workflow
+from cases import notifications, sms, tasks, wording, workflow
 from cases.models import Notification, Reporter, StaffProfile, State
 from cases.workflow import Actor
 from tests import factories
@@ -49,7 +49,7 @@ def test_reporter_hears_of_receipt_with_the_private_tracking_link(street, settin
     settings.SITE_URL = "https://cases.hongmei.example"
     case = new_case(street)
     assert heard(case) == {("reporter", Channel.EMAIL, "reporter/file")}
-    message = notifications.render(Notification.objects.get(case=case))
+    message = wording.render(Notification.objects.get(case=case))
     assert f"https://cases.hongmei.example/t/{case.token}/" in message.text
     assert case.number in message.subject
 
@@ -131,7 +131,7 @@ def test_resolution_closure_rejection_and_reopening_reach_the_reporter(street):
     assert heard(case, "reopen") == {("reporter", Channel.EMAIL, "reporter/reopen")}
     rejected = case_in(street, State.REJECTED)
     assert heard(rejected, "reject") == {("reporter", Channel.EMAIL, "reporter/reject")}
-    message = notifications.render(Notification.objects.get(case=rejected, kind="reject"))
+    message = wording.render(Notification.objects.get(case=rejected, kind="reject"))
     assert "不属于街道管辖" in message.text
 
 
@@ -150,7 +150,7 @@ def test_followers_hear_what_the_reporter_hears_through_their_own_link(street):
     act(street, case, "dispatch", "dispatcher", lead_party=street.parties["rc-hangtian"])
     assert (f"follower {neighbour.pk}", Channel.EMAIL, "reporter/dispatch") in heard(case)
     row = Notification.objects.get(case=case, kind="dispatch", reporter=neighbour)
-    text = notifications.render(row).text
+    text = wording.render(row).text
     assert f"/t/{follower.token}/" in text and case.token not in text
 
 
@@ -158,7 +158,7 @@ def test_the_reporter_of_a_rejected_duplicate_follows_the_original_and_hears_its
     original = case_in(street, State.IN_PROGRESS)
     duplicate = case_in(street, State.REPORTED)
     act(street, duplicate, "reject", "dispatcher", reason="重复报告", duplicate_of=original)
-    message = notifications.render(Notification.objects.get(case=duplicate, kind="reject"))
+    message = wording.render(Notification.objects.get(case=duplicate, kind="reject"))
     assert original.number in message.text
     act(street, original, "report_share", "yongzhao", note="已配合")
     act(street, original, "resolve", "hangtian", note="已清理")
@@ -408,19 +408,19 @@ def test_messages_are_written_in_the_recipients_language(street):
     mine = Notification.objects.get(case=case, user__username="hangtian", channel=Channel.EMAIL)
     theirs = Notification.objects.get(case=case, user__username="yongzhao", channel=Channel.EMAIL)
     reporter = Notification.objects.get(case=case, kind="dispatch", reporter__isnull=False)
-    assert notifications.render(mine).subject == (
+    assert wording.render(mine).subject == (
         f"New case {case.number} for your party: Litter and dirty street"
     )
-    assert notifications.render(theirs).subject == (
+    assert wording.render(theirs).subject == (
         f"案件 {case.number} 请本单位协办（暴露垃圾/道路不洁）"
     )
-    text = notifications.render(reporter).text
+    text = wording.render(reporter).text
     assert "It has been passed to Hangtian Xinyuan Residents' Committee" in text
 
 
 def test_html_escapes_what_people_wrote_and_plain_text_keeps_it(street):
     case = case_in(street, State.DISPATCHED, description="<b>垃圾</b> & 杂物")
     row = Notification.objects.get(case=case, user__username="hangtian", channel=Channel.EMAIL)
-    message = notifications.render(row)
+    message = wording.render(row)
     assert "<b>垃圾</b> & 杂物" in message.text
     assert "&lt;b&gt;垃圾&lt;/b&gt; &amp; 杂物" in message.html

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from cases import notifications
+from cases import wording
 from cases.models import Notification
 from meetings import agenda, invitations
 from meetings.history import MeetingError
@@ -35,11 +35,11 @@ def test_the_member_parties_handlers_are_invited_with_the_agenda(client, street)
     assert invitation.template == "staff/meeting_invitation"
     assert [i["title"] for i in invitation.data["agenda"]] == ["店招店牌集中整治"]
     with translation.override("zh-hans"):
-        subject, body = notifications.headline(invitation)
+        subject, body = wording.headline(invitation)
     assert subject == "联席会议通知：街区治理联席会议"
     assert "店招店牌集中整治" in body and "街道办事处三楼会议室" in body
     with translation.override("en"):
-        subject, _body = notifications.headline(invitation)
+        subject, _body = wording.headline(invitation)
     assert subject.startswith("Invitation to the joint meeting")
     signed_in(client, street, "hangtian")
     opened = client.post(f"/staff/notifications/{invitation.pk}/open/")
@@ -118,5 +118,5 @@ def test_a_meeting_moved_to_another_day_goes_out_again(street):
 def test_a_notification_leads_only_to_a_path_of_this_site(street):
     for path, expected in (("/staff/meetings/3/", "/staff/meetings/3/"), ("//evil.example/", None)):
         row = Notification(kind="meeting", template="staff/meeting_invitation", data={"path": path})
-        assert notifications.page_path(row) == expected
-    assert notifications.page_path(Notification(kind="x", data={})) is None
+        assert wording.page_path(row) == expected
+    assert wording.page_path(Notification(kind="x", data={})) is None

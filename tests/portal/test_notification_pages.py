@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import notifications, replay
+from cases import notifications, replay, wording
 from cases.models import Notification, StaffProfile, State
 from tests.factories import case_in
 
@@ -128,7 +128,7 @@ def test_staff_choose_the_language_of_their_messages(hangtian, street):
     assert StaffProfile.objects.get(user=street.users["hangtian"]).language == "en"
     case_in(street, State.DISPATCHED)
     row = Notification.objects.get(user=street.users["hangtian"], channel="email")
-    assert notifications.render(row).subject.startswith("New case")
+    assert wording.render(row).subject.startswith("New case")
 
 
 def test_an_unknown_language_is_refused_next_to_the_field(hangtian, street):

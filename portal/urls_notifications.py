@@ -1,4 +1,4 @@
-"""/staff/notifications/: in-app notifications, included from cases/urls_staff.py (so the
+"""/staff/notifications/: in-app notifications, included from portal/urls.py (so the
 names are in the `staff` namespace)."""
 
 from django.urls import path

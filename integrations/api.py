@@ -40,9 +40,9 @@ class CheckedCursor(CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound as error:
             raise ValidationError({"cursor": [self.invalid_cursor_message]}) from error
-        if cursor is not None and cursor.position is not None:
-            if not self.readable(cursor.position):
-                raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        position = cursor.position if cursor is not None else None
+        if position is not None and not self.readable(position):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
         return cursor
 
     def readable(self, position):

@@ -365,9 +365,7 @@ def _moment(params, name, errors):
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if not EARLIEST <= value < LATEST:
-        errors.append(
-            _("%(name)s must lie between 2000-01-01 and 2099-12-31.") % {"name": name}
-        )
+        errors.append(_("%(name)s must lie between 2000-01-01 and 2099-12-31.") % {"name": name})
         return None
     return value
 

@@ -72,9 +72,7 @@ def test_control_characters_sent_by_a_client_are_dropped(client, street):
     assert case.reporter.name == "小明"
 
 
-def test_a_stored_description_with_control_characters_leaves_the_xml_well_formed(
-    client, street
-):
+def test_a_stored_description_with_control_characters_leaves_the_xml_well_formed(client, street):
     workflow.file_case(
         actor=Actor.anonymous_reporter(),
         category=street.categories["litter"],

@@ -9,6 +9,8 @@ stored before (docs/security.md).
 
 import re
 
+from django import forms
+
 # C0 controls but tab, newline and carriage return; DEL; lone surrogates and the two
 # non-characters XML 1.0 also refuses.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -24,3 +26,13 @@ def clean_text(value, *, multiline=True):
     if multiline:
         return value.replace("\r\n", "\n").replace("\r", "\n")
     return _BREAKS.sub(" ", value)
+
+
+class PlainTextField(forms.CharField):
+    """A form's text field that drops control characters (clean_text) before Django strips
+    and checks it: multi-line where the widget is a text area, else one line."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = clean_text(value, multiline=isinstance(self.widget, forms.Textarea))
+        return super().to_python(value)

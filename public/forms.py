@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import images, intake, routing, workflow
 from cases.models import Area, Case, Category, Reporter
+from cases.text import PlainTextField
 
 PHONE_PATTERN = re.compile(r"1[3-9]\d{9}")
 REPORTER_KINDS = [
@@ -54,7 +55,7 @@ def _question_field(question):
     label = intake.localized(question, "label")
     choices = [(v["key"], intake.localized(v, "name")) for v in question.get("values") or []]
     if datatype == "text":
-        return forms.CharField(
+        return PlainTextField(
             label=label, required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
         )
     if datatype == "number":
@@ -73,7 +74,7 @@ def _question_field(question):
         return forms.MultipleChoiceField(
             label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
         )
-    return forms.CharField(label=label, required=False, max_length=200)
+    return PlainTextField(label=label, required=False, max_length=200)
 
 
 def _json_value(value):
@@ -160,7 +161,7 @@ class ReportForm(WhereForm):
     """The whole public form. With `follow` set (a nearby case's number), the sender follows
     that case instead of filing: only who they are and where it is are needed then."""
 
-    description = forms.CharField(
+    description = PlainTextField(
         label=_("Describe the problem"),
         required=False,
         max_length=workflow.MAX_TEXT,
@@ -170,7 +171,7 @@ class ReportForm(WhereForm):
         label=_("Photos (up to 5)"),
         widget=PhotoInput(attrs={"accept": "image/*,.heic,.heif"}),
     )
-    address = forms.CharField(
+    address = PlainTextField(
         label=_("Where exactly? (optional)"),
         required=False,
         max_length=200,
@@ -183,7 +184,7 @@ class ReportForm(WhereForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Tell us who you are."), "invalid_choice": _("Choose one.")},
     )
-    name = forms.CharField(
+    name = PlainTextField(
         label=_("Name (optional)"),
         required=False,
         max_length=50,
@@ -354,7 +355,7 @@ class ConfirmForm(ReporterActionForm):
 
 
 class DisputeForm(ReporterActionForm):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("What is still wrong?"),
         required=False,
         max_length=1000,
@@ -369,7 +370,7 @@ class RateForm(ReporterActionForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = PlainTextField(
         label=_("Comment (optional)"),
         required=False,
         max_length=1000,
@@ -384,7 +385,7 @@ class RateForm(ReporterActionForm):
 
 
 class ReopenForm(ReporterActionForm):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Why should the case be reopened?"),
         required=False,
         max_length=1000,

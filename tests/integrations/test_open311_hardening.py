@@ -88,3 +88,10 @@ def test_a_stored_description_with_control_characters_leaves_the_xml_well_formed
     assert "<description>ab</description>" in body
     assert "<address>虹梅路</address>" in body
     ElementTree.fromstring(response.content)  # noqa: S314 - our own answer
+
+
+def test_the_range_error_speaks_chinese_by_default(street):
+    response = Client().get(f"{BASE}/requests.json", {"start_date": "9999-12-31"})
+    assert json.loads(response.content) == [
+        {"code": 400, "description": "start_date 必须在 2000-01-01 到 2099-12-31 之间。"}
+    ]

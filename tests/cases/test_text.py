@@ -1,8 +1,9 @@
 """cases.text: what every input does with control characters (docs/security.md, finding 4)."""
 
 import pytest
+from django import forms
 
-from cases.text import clean_text
+from cases.text import PlainTextField, clean_text
 
 
 @pytest.mark.parametrize(
@@ -20,3 +21,19 @@ from cases.text import clean_text
 )
 def test_control_characters_go_and_lines_stay_where_wanted(given, multiline, expected):
     assert clean_text(given, multiline=multiline) == expected
+
+
+class NoteForm(forms.Form):
+    note = PlainTextField(widget=forms.Textarea)
+    place = PlainTextField()
+
+
+def test_a_form_field_drops_control_characters_before_it_strips_and_checks():
+    form = NoteForm({"note": "\x01 第一行\r\n第二行\x0b ", "place": "\x02虹梅路\n1号\x7f"})
+    assert form.is_valid()
+    assert form.cleaned_data == {"note": "第一行\n第二行", "place": "虹梅路 1号"}
+
+
+def test_a_field_of_control_characters_only_is_empty():
+    form = NoteForm({"note": "\x01\x02", "place": "x"})
+    assert list(form.errors) == ["note"]

@@ -340,6 +340,7 @@ def find_requests(query):
 def _list(params, name):
     values = []
     for raw in params.getlist(name):
+        raw = clean_text(raw, multiline=False)  # a NUL would reach PostgreSQL otherwise
         values += [v.strip() for v in raw.split(",") if v.strip()]
     return values
 

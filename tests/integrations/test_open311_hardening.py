@@ -95,3 +95,13 @@ def test_the_range_error_speaks_chinese_by_default(street):
     assert json.loads(response.content) == [
         {"code": 400, "description": "start_date 必须在 2000-01-01 到 2099-12-31 之间。"}
     ]
+
+
+@pytest.mark.parametrize("name", ["service_code", "service_request_id", "status"])
+def test_control_characters_in_list_arguments_are_dropped(client, street, name):
+    case = factories.new_case(street)
+    value = {"service_code": "lit\x00ter", "service_request_id": f"\x00{case.number}"}.get(
+        name, "op\x00en"
+    )
+    body = json.loads(client.get(f"{BASE}/requests.json", {name: value}).content)
+    assert [request["service_request_id"] for request in body] == [case.number]

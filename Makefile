@@ -9,6 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 CONCURRENCY ?= 2
+# The settings fail closed (DEBUG off, SECRET_KEY required; docs/security.md): the commands
+# for a developer's machine say what they run with. A SECRET_KEY already set wins.
+DEV_ENV = DEBUG=1 SECRET_KEY="$${SECRET_KEY:-hongmei-development-key-not-secret}"
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup setup-dev system-packages messages lint format lock clean \
@@ -56,7 +59,7 @@ system-packages:
 	fi
 
 locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po | system-packages $(VENV)/.runtime
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 setup: $(VENV)/.runtime node_modules/.installed locale/zh_Hans/LC_MESSAGES/django.mo
 
@@ -66,8 +69,8 @@ setup-dev: setup $(VENV)/.dev
 
 # SQLite and eager Celery tasks unless DATABASE_URL / REDIS_URL say otherwise.
 run: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo
 	@echo "  Hongmei case tracker: http://$(HOST):$(PORT)/"
 	@echo "    public form     http://$(HOST):$(PORT)/"
@@ -80,7 +83,7 @@ run: setup
 	@echo "  Notifications: without REDIS_URL they are sent in-process (console e-mail);"
 	@echo "    with REDIS_URL set, run 'make worker-beat' beside it (docs/operations.md)."
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: NEED_CHROMIUM = 1
 test: system-packages setup-dev
@@ -105,7 +108,7 @@ beat: setup broker
 
 worker-beat: setup broker
 	@mkdir -p var
-	$(BIN)/celery -A hongmei worker --beat --loglevel=INFO --concurrency=$(CONCURRENCY)
+	$(DEV_ENV) $(BIN)/celery -A hongmei worker --beat --loglevel=INFO --concurrency=$(CONCURRENCY)
 
 # ---------------------------------------------------------------- benchmark
 
@@ -121,16 +124,16 @@ bench: setup-dev
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports
-	$(BIN)/mypy
+	$(DEV_ENV) $(BIN)/mypy
 
 format: setup-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 messages: setup-dev
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules \
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules \
 	  --ignore=tests --ignore=bench
 
 lock: $(BIN)/python

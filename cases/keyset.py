@@ -10,10 +10,13 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, F, Field, Func, Q, Value
 from django.db.models.lookups import GreaterThan, LessThan
+
+BIGINT = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,9 @@ def encode(ordering, row):
 
 
 def decode(model, ordering, cursor):
-    """The values a cursor holds, or None for a missing or unreadable cursor (page one)."""
+    """The values a cursor holds, or None for a missing or unreadable cursor (page one).
+    A cursor comes from the address bar: every value is checked against its column, so a
+    forged one (a text for an id, a year beyond 9999 in UTC) is page one, not an error."""
     if not cursor:
         return None
     try:
@@ -132,17 +137,34 @@ def decode(model, ordering, cursor):
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(ordering):
             return None
-        out = []
-        for (name, *_), value in zip(ordering, values, strict=True):
-            field = model._meta.get_field(name)
-            if value is None:
-                out.append(None)
-            elif isinstance(field, DateTimeField):
-                out.append(datetime.fromisoformat(value))
-            elif isinstance(value, int | str):
-                out.append(value)
-            else:
-                return None
-        return out
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return [
+            _column_value(model._meta.get_field(name), value)
+            for (name, *_), value in zip(ordering, values, strict=True)
+        ]
+    except (ValueError, TypeError, OverflowError, ValidationError, binascii.Error):
         return None
+
+
+def _column_value(field, value):
+    """`value` as `field` stores it; ValueError where it cannot be one of its values."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("not a column value")
+    if isinstance(field, DateTimeField):
+        return moment(value)
+    value = field.to_python(value)
+    if isinstance(value, int) and not BIGINT[0] <= value <= BIGINT[1]:
+        raise ValueError("out of range")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL")
+    return value
+
+
+def moment(text):
+    """An aware datetime from ISO 8601 text that UTC can hold too; ValueError otherwise."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a moment needs its offset")
+    value.astimezone(UTC)  # OverflowError near year 1 and 9999
+    return value

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import pgettext
 
 from cases.i18n import localised
+from cases.text import PlainTextField
 
 UNANSWERED = (None, "", [])
 
@@ -46,7 +47,7 @@ def form_field(question):
     label = text(question, "label")
     choices = [(v["key"], text(v, "name")) for v in question.get("values") or []]
     if datatype == "text":
-        return forms.CharField(
+        return PlainTextField(
             label=label, required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
         )
     if datatype == "number":
@@ -65,7 +66,7 @@ def form_field(question):
         return forms.MultipleChoiceField(
             label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
         )
-    return forms.CharField(label=label, required=False, max_length=200)
+    return PlainTextField(label=label, required=False, max_length=200)
 
 
 def stored(value):

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cases.access import staff_required
+from cases.spreadsheet import safe_row
 from dashboard import board, charts
 from dashboard.forms import FilterForm, ReportForm
 
@@ -78,5 +79,5 @@ def export(request):
     response.write("\ufeff")  # a byte-order mark, so that Excel reads UTF-8
     writer = csv.writer(response)
     for line in board.csv_rows(rows, by):
-        writer.writerow([str(cell) for cell in line])
+        writer.writerow([str(cell) for cell in safe_row(line)])
     return response

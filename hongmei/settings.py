@@ -1,8 +1,10 @@
 """Settings for the Hongmei case tracker.
 
 Everything is read from the environment, with defaults that run on a laptop:
-SQLite, no broker (Celery tasks run eagerly), console e-mail. Production sets at least
-DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; see docs/deploy.md.
+SQLite, no broker (Celery tasks run eagerly), console e-mail. DEBUG is off unless set, and
+without DEBUG a SECRET_KEY is required; `make run` sets DEBUG=1 and a development key.
+Production sets at least SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; see
+docs/deploy.md.
 """
 
 import os
@@ -31,15 +33,21 @@ def env_list(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Fail closed: an install that forgets a setting gets production behaviour, not tracebacks
+# for anyone (docs/security.md). `make run` and the test suite say DEBUG=1 themselves.
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. In production set SECRET_KEY to a "
+            "long random value (docs/deploy.md); for development use `make run`, or set "
+            "DEBUG=1 in the environment."
+        )
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from cases import people, workflow
+from cases import keyset, people, workflow
 from cases.images import PhotoError, clean_photos
 from cases.models import Area, Case, Category, Event, Party, State
+from cases.text import clean_text
 from cases.workflow import ACTIONS, EVENT_LABELS
 
 # ---------------------------------------------------------------------------- permissions
@@ -30,14 +31,39 @@ class IsStaffMember(permissions.BasePermission):
         return people.is_staff_member(request.user)
 
 
-class NewestFirst(CursorPagination):
+class CheckedCursor(CursorPagination):
+    """A cursor the client made up or altered is a 400 naming the cursor, never a server
+    error: the position it holds is checked before it reaches a query."""
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from error
+        position = cursor.position if cursor is not None else None
+        if position is not None and not self.readable(position):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        return cursor
+
+    def readable(self, position):
+        return "\x00" not in position
+
+
+class NewestFirst(CheckedCursor):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def readable(self, position):
+        try:
+            keyset.moment(position)
+        except (ValueError, OverflowError):
+            return False
+        return True
 
-class ByCode(CursorPagination):
+
+class ByCode(CheckedCursor):
     ordering = "code"
     page_size = 100
     page_size_query_param = "page_size"
@@ -159,12 +185,19 @@ class CaseFilterSerializer(serializers.Serializer):
     number = serializers.CharField(required=False, max_length=24)
 
 
+class PlainTextField(serializers.CharField):
+    """Multi-line text without control characters (cases.text)."""
+
+    def to_internal_value(self, data):
+        return clean_text(super().to_internal_value(data))
+
+
 class ActionSerializer(serializers.Serializer):
     """Every input an action may take; which ones an action needs is in docs/workflow.md."""
 
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    open_shares_reason = serializers.CharField(
+    note = PlainTextField(required=False, allow_blank=True, max_length=4000)
+    reason = PlainTextField(required=False, allow_blank=True, max_length=4000)
+    open_shares_reason = PlainTextField(
         required=False,
         allow_blank=True,
         max_length=4000,
@@ -307,7 +340,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         },
         responses={
             200: inline_serializer(
-                "ActionDone", {"event": EventSerializer(), "case": CaseDetailSerializer()}
+                "ActionDone",
+                {
+                    "event": EventSerializer(),
+                    # null when the action took the case out of the caller's scope
+                    "case": CaseDetailSerializer(allow_null=True),
+                },
             ),
             400: ProblemSerializer,
             403: ProblemSerializer,
@@ -340,12 +378,13 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             )
         except workflow.WorkflowError as error:
             return problem(error.code, error, error.field, REFUSALS.get(type(error), 400))
-        fresh = self.get_queryset().get(pk=case.pk)
+        # A handler who returns a case no longer sees it: the event is the answer then.
+        fresh = self.get_queryset().filter(pk=case.pk).first()
         context = self.get_serializer_context()
         return Response(
             {
                 "event": EventSerializer(event, context=context).data,
-                "case": CaseDetailSerializer(fresh, context=context).data,
+                "case": CaseDetailSerializer(fresh, context=context).data if fresh else None,
             }
         )
 

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from cases import routing, workflow
 from cases.inputs import MAX_TEXT
 from cases.models import Case, Category, Reporter
+from cases.spreadsheet import safe_row
+from cases.text import clean_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
@@ -175,7 +177,9 @@ def _xlsx_rows(raw):
 def parse_row(values, categories, now):
     """The file_case() arguments for one row, or RowError with every reason it fails."""
     reasons = []
-    text = {name: _text(values.get(name)) for name in HEADERS.values()}
+    text = {
+        name: _text(values.get(name), multiline=name == "description") for name in HEADERS.values()
+    }
     for column in COLUMNS:
         if column.required and not text[column.name]:
             reasons.append(_("%(column)s is empty.") % {"column": column.header})
@@ -220,14 +224,15 @@ def parse_row(values, categories, now):
     }
 
 
-def _text(value):
+def _text(value, *, multiline=False):
+    """The cell as text without control characters (cases.text)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel keeps long order and phone numbers as numbers
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_text(str(value), multiline=multiline).strip()
 
 
 def _moment(value, column, reasons, *, day_end):
@@ -392,7 +397,7 @@ def template_rows(sample=True):
 def write_csv(rows, out):
     """CSV in UTF-8 with a byte-order mark, which Excel needs to show Chinese."""
     text = io.StringIO(newline="")
-    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    csv.writer(text, lineterminator="\r\n").writerows(safe_row(row) for row in rows)
     out.write(("\ufeff" + text.getvalue()).encode())
 
 
@@ -403,7 +408,7 @@ def write_xlsx(rows, out):
     sheet = book.active
     sheet.title = "12345"
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     for letter, width in zip("ABCDEFGHIJ", (22, 18, 24, 28, 44, 10, 14, 18, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     book.save(out)

@@ -29,12 +29,17 @@ from django.utils.translation import gettext as _
 
 from cases import privacy, questions, routing, workflow
 from cases.models import OPEN_STATES, Area, Case, Category, Reporter, State
+from cases.text import clean_text
 from cases.workflow import Actor
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml", "json": "application/json"}
 MAX_RANGE = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+# Beyond these no request can lie: the bounds keep paging and date sums in range.
+MAX_PAGE = 100_000
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(480))
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.get_fixed_timezone(480))
 MAX_DESCRIPTION = 4000
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 CLOSED_STATES = (State.CLOSED, State.REJECTED)
@@ -108,7 +113,8 @@ def _fill(element, name, data):
     elif isinstance(data, bool):
         element.text = "true" if data else "false"
     elif data is not None:
-        element.text = str(data)
+        # Rows stored before control characters were refused must not break the feed.
+        element.text = clean_text(str(data))
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -273,7 +279,7 @@ def parse_query(params, now=None):
             errors.append(_("status must be open or closed."))
         elif status not in query.statuses:
             query.statuses.append(status)
-    query.page = _integer(params, "page", 1, 1, None, errors)
+    query.page = _integer(params, "page", 1, 1, MAX_PAGE, errors)
     query.page_size = _integer(params, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
     if not errors:
         if start is None and end is None:
@@ -313,6 +319,7 @@ def find_requests(query):
 def _list(params, name):
     values = []
     for raw in params.getlist(name):
+        raw = clean_text(raw, multiline=False)  # a NUL would reach PostgreSQL otherwise
         values += [v.strip() for v in raw.split(",") if v.strip()]
     return values
 
@@ -337,6 +344,9 @@ def _moment(params, name, errors):
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
+    if not EARLIEST <= value < LATEST:
+        errors.append(_("%(name)s must lie between 2000-01-01 and 2099-12-31.") % {"name": name})
+        return None
     return value
 
 
@@ -364,6 +374,7 @@ def _integer(params, name, default, low, high, errors):
 def create_request(key, params):
     """File the case a client system asks for. Returns the created case, or raises an
     Open311Error listing everything wrong; a refused request creates nothing."""
+    params = _plain(params)
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error.bad(_("service_code was not provided."))
@@ -393,6 +404,16 @@ def create_request(key, params):
             )
     except workflow.WorkflowError as error:
         raise Open311Error.bad(str(error)) from error
+
+
+def _plain(params):
+    """The arguments without control characters (cases.text); only the description and
+    the answers keep their lines."""
+    plain = params.copy()
+    for key in plain:
+        multiline = key == "description" or key.startswith("attribute[")
+        plain.setlist(key, [clean_text(v, multiline=multiline) for v in params.getlist(key)])
+    return plain
 
 
 def service_notice(case):

@@ -12,6 +12,7 @@ from cases import images, routing
 from cases.choices import area_choices, category_choices
 from cases.inputs import unreported_shares
 from cases.models import Case, Category, StandardReply
+from cases.text import PlainTextField
 
 TEXT_INPUTS = ("reason", "note")
 FIELD_ORDER = (
@@ -133,7 +134,7 @@ class ActionForm(forms.Form):
             return PhotosField(label=_("Photos"), help_text=_("Up to 5 photos."))
         if name == "open_shares_reason":
             names = "、".join(share.party.label for share in self.open_shares)
-            return forms.CharField(
+            return PlainTextField(
                 label=_("Why resolve before every co-party has reported"),
                 required=False,
                 max_length=4000,
@@ -143,7 +144,7 @@ class ActionForm(forms.Form):
         label = _("Reason") if name == "reason" else _("Note")
         if self.spec.name == "resolve":
             label = pgettext_lazy("resolve", "Result")
-        return forms.CharField(
+        return PlainTextField(
             label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
         )
 
@@ -199,7 +200,7 @@ class BulkForm(forms.Form):
     )
     numbers = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     lead_party = forms.ChoiceField(label=_("Lead party"), required=False)
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
@@ -225,11 +226,11 @@ class PatrolForm(forms.Form):
     """A case an inspector finds on patrol (or a dispatcher takes by phone)."""
 
     category = forms.ChoiceField(label=_("Category"))
-    description = forms.CharField(
+    description = PlainTextField(
         label=_("What is the problem?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
     area = forms.ChoiceField(label=_("Where (compound, road or building)"), required=False)
-    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    address = PlainTextField(label=_("Address or landmark"), max_length=200, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
     priority = forms.ChoiceField(

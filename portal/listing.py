@@ -4,9 +4,10 @@ Each filter is a plain condition on the case row (or on an indexed neighbour), s
 PostgreSQL can walk the index of the chosen order and stop after one page.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,10 @@ SORTS = {
     "due": (_("Deadline first"), (("due_at", False), ("id", False))),
 }
 OPEN = "open"
+# The days a filter may name: beyond them no case lies, and the day after 9999-12-31
+# cannot even be computed (docs/security.md).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+DAY_LIMITS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 class FilterForm(forms.Form):
@@ -35,10 +40,16 @@ class FilterForm(forms.Form):
         label=_("Channel"), required=False, choices=[("", _("Any")), *Case.Channel.choices]
     )
     filed_from = forms.DateField(
-        label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Filed from"),
+        required=False,
+        validators=DAY_LIMITS,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     filed_to = forms.DateField(
-        label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Filed until"),
+        required=False,
+        validators=DAY_LIMITS,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)

@@ -22,6 +22,7 @@ from cases.access import staff_required
 from cases.choices import PartyChoices
 from cases.models import Case, Role, SavedFilter, State
 from cases.people import roles_of
+from cases.spreadsheet import safe_row
 from cases.workflow import Actor, WorkflowError
 from portal import queues
 from portal.forms import BulkForm, SaveFilterForm
@@ -186,24 +187,26 @@ def export_rows(queryset, ordering, header, states, channels):
     """The CSV lines of `queryset`: a UTF-8 byte-order mark (so Excel reads Chinese
     correctly), the header, then the rows fetched in keyset chunks."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow(safe_row(header))
     names = [name for name, _k in EXPORT_FIELDS]
     values = queryset.values("id", *names)
     for row in keyset.chunks(values, ordering, EXPORT_CHUNK):
         yield writer.writerow(
-            [
-                row["number"],
-                _stamp(row["created_at"]),
-                row["category__name"],
-                states.get(row["state"], row["state"]),
-                row["area__name"] or "",
-                row["address"],
-                row["description"],
-                row["lead_party__name"] or "",
-                channels.get(row["channel"], row["channel"]),
-                _stamp(row["due_at"]),
-                _stamp(row["closed_at"]),
-            ]
+            safe_row(
+                [
+                    row["number"],
+                    _stamp(row["created_at"]),
+                    row["category__name"],
+                    states.get(row["state"], row["state"]),
+                    row["area__name"] or "",
+                    row["address"],
+                    row["description"],
+                    row["lead_party__name"] or "",
+                    channels.get(row["channel"], row["channel"]),
+                    _stamp(row["due_at"]),
+                    _stamp(row["closed_at"]),
+                ]
+            )
         )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import images, intake, questions, routing
 from cases.inputs import MAX_TEXT
 from cases.models import Area, Case, Category, Reporter
+from cases.text import PlainTextField
 
 PHONE_PATTERN = re.compile(r"1[3-9]\d{9}")
 REPORTER_KINDS = [
@@ -127,7 +128,7 @@ class ReportForm(WhereForm):
     """The whole public form. With `follow` set (a nearby case's number), the sender follows
     that case instead of filing: only who they are and where it is are needed then."""
 
-    description = forms.CharField(
+    description = PlainTextField(
         label=_("Describe the problem"),
         required=False,
         max_length=MAX_TEXT,
@@ -137,7 +138,7 @@ class ReportForm(WhereForm):
         label=_("Photos (up to 5)"),
         widget=PhotoInput(attrs={"accept": "image/*,.heic,.heif"}),
     )
-    address = forms.CharField(
+    address = PlainTextField(
         label=_("Where exactly? (optional)"),
         required=False,
         max_length=200,
@@ -150,7 +151,7 @@ class ReportForm(WhereForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Tell us who you are."), "invalid_choice": _("Choose one.")},
     )
-    name = forms.CharField(
+    name = PlainTextField(
         label=_("Name (optional)"),
         required=False,
         max_length=50,
@@ -321,7 +322,7 @@ class ConfirmForm(ReporterActionForm):
 
 
 class DisputeForm(ReporterActionForm):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("What is still wrong?"),
         required=False,
         max_length=1000,
@@ -336,7 +337,7 @@ class RateForm(ReporterActionForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = PlainTextField(
         label=_("Comment (optional)"),
         required=False,
         max_length=1000,
@@ -351,7 +352,7 @@ class RateForm(ReporterActionForm):
 
 
 class ReopenForm(ReporterActionForm):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Why should the case be reopened?"),
         required=False,
         max_length=1000,

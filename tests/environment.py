@@ -16,6 +16,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hongme
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CACHE_URL", "locmem://")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# The settings fail closed (DEBUG off, SECRET_KEY required): the suite says what it runs
+# with. Django's test runner turns DEBUG off for the tests themselves.
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "hongmei-test-suite-key-not-secret")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="hongmei-test-media-"))
 # Playwright's sync API runs an event loop in the test thread beside live_server.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -96,3 +96,23 @@ def test_fresh_sqlite_database_serves_the_admin_with_the_demo_street(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_make_run_says_debug_and_a_development_key_itself():
+    """The settings fail closed; `make run` turns DEBUG on and gives a development key for
+    every command it runs with the app, whatever the environment holds."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    result = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if "manage.py" in line]
+    assert [c.split("manage.py ")[1].split()[0] for c in commands][-3:] == [
+        "migrate",
+        "seed_demo",
+        "runserver",
+    ]
+    for command in commands:
+        assert command.startswith('DEBUG=1 SECRET_KEY="${SECRET_KEY:-hongmei-development-key'), (
+            command
+        )

@@ -23,10 +23,43 @@ def manage(*args, **env):
     )
 
 
+def show(*names, **env):
+    """The settings' values of `names` as a process with `env` (and no DEBUG, SECRET_KEY
+    or ALLOWED_HOSTS of the suite's) sees them."""
+    code = (
+        "from django.conf import settings as s; print("
+        + ", ".join(f"repr(s.{name})" for name in names)
+        + ")"
+    )
+    result = manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
     result = manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_is_off_and_a_secret_key_required_when_nothing_is_set():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_unless_set_and_hosts_are_the_loopback_names():
+    assert show("DEBUG", "ALLOWED_HOSTS", SECRET_KEY="k" * 50) == (
+        "False ['127.0.0.1', 'localhost']"
+    )
+
+
+def test_debug_is_on_only_when_set_and_never_opens_every_host():
+    assert show("DEBUG", "ALLOWED_HOSTS", DEBUG="1") == "True ['127.0.0.1', 'localhost']"
+
+
+def test_a_given_secret_key_is_used_and_never_the_development_one():
+    assert show("SECRET_KEY", DEBUG="1", SECRET_KEY="given-key") == "'given-key'"
 
 
 def test_deploy_checks_pass_under_production_settings():
@@ -54,6 +87,7 @@ def test_defaults_run_on_sqlite_with_eager_tasks():
         REDIS_URL="",
         CELERY_BROKER_URL="",
         CELERY_TASK_ALWAYS_EAGER="",
+        DEBUG="1",
     )
     assert result.stdout.split()[-4:] == [
         "django.db.backends.sqlite3",

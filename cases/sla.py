@@ -150,20 +150,54 @@ def subtract_working_hours(end: datetime, hours: float) -> datetime:
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
-    """Office hours between two moments (negative when end comes first)."""
+    """Office hours between two moments (negative when end comes first). The first and
+    last day are walked; the whole days between are counted by arithmetic (weekdays, then
+    the calendar's exceptions in the range), so a far deadline costs no more than a near one."""
     if end < start:
         return -working_hours_between(end, start)
     start, end = timezone.localtime(start, TZ), timezone.localtime(end, TZ)
+    first, last = start.date(), end.date()
+    if first == last:
+        return _hours_on(first, start, end)
+    whole_days = _workdays_in(first + timedelta(days=1), last)
+    return _hours_on(first, start, end) + whole_days * hours_per_day() + _hours_on(last, start, end)
+
+
+def _hours_on(day: date, start: datetime, end: datetime) -> float:
+    """Office hours of `day` that lie between `start` and `end`."""
+    if not is_workday(day):
+        return 0.0
     total = timedelta()
-    day = start.date()
-    while day <= end.date():
-        if is_workday(day):
-            for span_start, span_end in _spans_on(day):
-                overlap = min(span_end, end) - max(span_start, start)
-                if overlap > timedelta():
-                    total += overlap
-        day += timedelta(days=1)
+    for span_start, span_end in _spans_on(day):
+        overlap = min(span_end, end) - max(span_start, start)
+        if overlap > timedelta():
+            total += overlap
     return total.total_seconds() / 3600
+
+
+def _weekdays_in(first: date, stop: date) -> int:
+    """Monday-to-Friday days from `first` up to, not including, `stop`."""
+    days = (stop - first).days
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    start = first.weekday()
+    return weeks * 5 + sum(1 for i in range(rest) if (start + i) % 7 < 5)
+
+
+def _workdays_in(first: date, stop: date) -> int:
+    """Working days from `first` up to, not including, `stop`: the weekdays, less the
+    holidays on weekdays, plus the make-up working days on weekends."""
+    exceptions, _years = _calendar()
+    count = _weekdays_in(first, stop)
+    for day, kind in exceptions.items():
+        if not first <= day < stop:
+            continue
+        if kind == CalendarDay.Kind.HOLIDAY and day.weekday() < 5:
+            count -= 1
+        elif kind == CalendarDay.Kind.WORKDAY and day.weekday() >= 5:
+            count += 1
+    return count
 
 
 def deadline(start: datetime, hours: float, *, calendar_hours: bool = False) -> datetime:

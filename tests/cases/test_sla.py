@@ -102,3 +102,44 @@ def test_hours_left_is_negative_once_overdue():
     due = aware(2026, 11, 23, 10, 0)
     assert sla.hours_left(due, now=aware(2026, 11, 23, 9, 0)) == 1
     assert sla.hours_left(due, now=aware(2026, 11, 23, 12, 0)) == -2
+
+
+def _walked_hours(start, end):
+    """The reference: every day from start to end walked, its office hours (09:00–12:00,
+    13:00–18:00) that fall between the two moments summed, on the street's calendar."""
+    total, day = 0.0, start.date()
+    while day <= end.date():
+        if sla.is_workday(day):
+            for a, b in ((9, 12), (13, 18)):
+                begin = max(aware(day.year, day.month, day.day, a, 0), start)
+                finish = min(aware(day.year, day.month, day.day, b, 0), end)
+                total += max((finish - begin).total_seconds(), 0) / 3600
+        day += timedelta(days=1)
+    return total
+
+
+def test_hours_between_two_moments_far_apart_match_a_walk_over_every_day():
+    """Across Spring Festival 2026, National Day 2026 and their make-up days, any two
+    moments give the hours a day-by-day walk gives."""
+    rng = random.Random(20261202)
+    first = aware(2026, 1, 1, 0, 0)
+    for _ in range(40):
+        a = first + timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
+        b = a + timedelta(minutes=rng.randrange(0, 200 * 24 * 60))
+        assert sla.working_hours_between(a, b) == pytest.approx(_walked_hours(a, b))
+        assert sla.working_hours_between(b, a) == pytest.approx(-_walked_hours(a, b))
+
+
+def test_a_deadline_in_year_9999_costs_no_walk_over_the_millennia(monkeypatch):
+    """Such a deadline came from before deadlines were bounded: reading the hours left must
+    answer at once, not walk eight thousand years day by day (it once took 20–30 s)."""
+    asked = []
+    real = sla.is_workday
+    monkeypatch.setattr(sla, "is_workday", lambda day: asked.append(day) or real(day))
+    monday = aware(2031, 3, 3, 9, 0)  # a year without calendar rows: weekdays work
+    far = aware(9999, 12, 31, 18, 0)
+    left = sla.hours_left(far, now=monday)
+    assert len(asked) <= 2  # the first and the last day; the rest by arithmetic
+    days = (far.date() - monday.date()).days + 1
+    weekdays = sum(1 for i in range(days % 7) if (monday.weekday() + i) % 7 < 5) + days // 7 * 5
+    assert left == pytest.approx(weekdays * 8)

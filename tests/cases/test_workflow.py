@@ -196,6 +196,32 @@ def test_decision_deadline_must_be_in_the_future(street):
     assert error.field == "deadline"
 
 
+@pytest.mark.parametrize(
+    "action, who", [("decide", "secretary"), ("request_extension", "hangtian")]
+)
+def test_a_deadline_lies_at_most_two_years_ahead(street, action, who):
+    """HONGMEI_DEADLINE_HORIZON_DAYS (730 by default): a meeting's decision or an extension
+    to 31 December 9999 is refused with a message, and 730 days ahead is still accepted."""
+    state = State.AWAITING_MEETING if action == "decide" else State.IN_PROGRESS
+    case = case_in(street, state)
+    inputs = {"lead_party": street.parties["cityops"]} if action == "decide" else {"reason": "等"}
+    now = timezone.now()
+    far = now.replace(year=9999, month=12, day=31)
+    error = refused(case, workflow.InvalidInput, action, staff(street, who), deadline=far, **inputs)
+    assert error.field == "deadline" and "730" in str(error)
+    refused(
+        case,
+        workflow.InvalidInput,
+        action,
+        staff(street, who),
+        deadline=now + timedelta(days=731),
+        **inputs,
+    )
+    case = act(street, case, action, who, deadline=now + timedelta(days=729), **inputs)
+    field = "resolve_due" if action == "decide" else "extension_requested_until"
+    assert getattr(case, field) == now + timedelta(days=729)
+
+
 def test_extension_must_ask_for_a_later_deadline(street):
     case = case_in(street, State.IN_PROGRESS)
     refused(

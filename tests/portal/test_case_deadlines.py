@@ -136,3 +136,14 @@ def test_a_reassigned_case_starts_every_deadline_afresh(client, street):
         (CONTACT, "2026-11-23 17:00"),
         (RESOLVE, "2026-11-25 12:00"),  # 5 + 8 + 3 working hours
     ]
+
+
+def test_a_case_whose_deadline_lies_in_year_9999_still_shows_its_page(client, street):
+    """A deadline from before deadlines were bounded (it cannot be entered now): the page
+    answers 200 with the date, as the handler's queue does, instead of a server error."""
+    case = dispatched(street)
+    far = aware(9999, 12, 31, 18, 0)
+    type(case).objects.filter(pk=case.pk).update(resolve_due=far, due_at=far, accept_due=far)
+    assert (RESOLVE, "9999-12-31 18:00") in shown(client, street, case)
+    handler = signed_in(client, street, "hangtian")
+    assert handler.get("/staff/").status_code == 200

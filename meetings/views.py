@@ -27,7 +27,8 @@ BY_DEADLINE = (("deadline", False), ("id", False))
 PRINT_LANGUAGE = "zh-hans"
 
 
-def _changer(request):
+def changer_of(request):
+    """The signed-in user if they may change meetings (secretary, supervisor); else 403."""
     if not can_change(request.user):
         raise PermissionDenied
     return request.user
@@ -54,7 +55,7 @@ def meeting_list(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
-    user = _changer(request)
+    user = changer_of(request)
     source = PartyChoices()
     previous = Meeting.objects.order_by("-starts_at", "-id").first()
     form = MeetingForm(
@@ -78,7 +79,7 @@ def meeting_create(request):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     if not meeting.agenda_open:
         messages.error(
             request, _("The minutes are approved and read-only; record a correction instead.")
@@ -122,7 +123,7 @@ def refused(request, meeting, key, form, error=None):
 
 def _state_change(request, pk, change, done_message):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     try:
         change(meeting, user=user)
     except MeetingError as error:
@@ -156,7 +157,7 @@ def meeting_approve(request, pk):
 @require_POST
 def meeting_attendance(request, pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     form = AttendanceForm(request.POST)
     if form.is_valid():
         try:
@@ -172,7 +173,7 @@ def meeting_attendance(request, pk):
 @require_POST
 def meeting_correct(request, pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     form = CorrectionForm(request.POST, items=pages.agenda_items(meeting))
     if form.is_valid():
         try:

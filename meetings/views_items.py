@@ -25,12 +25,12 @@ from meetings.forms import (
 )
 from meetings.history import MeetingError
 from meetings.models import AgendaAttachment
-from meetings.views import _changer, refused
+from meetings.views import changer_of, refused
 
 
 def _item(request, pk, item_pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     item = get_object_or_404(meeting.items.select_related("meeting", "case"), pk=item_pk)
     return meeting, item, user
 
@@ -43,7 +43,7 @@ def _to_item(item):
 @require_POST
 def add_case(request, pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     form = AddCaseForm(request.POST)
     case = None
     if form.is_valid():
@@ -64,7 +64,7 @@ def add_case(request, pk):
 @require_POST
 def add_topic(request, pk):
     meeting = meeting_for(request, pk)
-    user = _changer(request)
+    user = changer_of(request)
     form = TopicForm(request.POST, prefix="topic", source=PartyChoices())
     if not form.is_valid():
         return refused(request, meeting, ("topic", None), form)

@@ -171,3 +171,15 @@ def test_the_case_page_shows_the_design_buttons(client, street, state):
         }
         undecided_shown = {a for a in shown if undecided(a, state, actor_name)}
         assert shown - undecided_shown == expected, (state, actor_name)
+
+
+def test_the_code_table_has_the_design_rows():
+    """The code's table has exactly the design's state-changing actions, each from the
+    design's states to the design's state (a cheap, direct reading of the same rule the
+    matrix checks by behaviour)."""
+    from cases.workflow import ACTIONS, STATE_ACTIONS
+
+    assert set(STATE_ACTIONS) == set(design.TRANSITIONS)
+    for action, (sources, target, _roles) in design.TRANSITIONS.items():
+        spec = ACTIONS[action]
+        assert (set(spec.sources), spec.target) == (sources, target), action

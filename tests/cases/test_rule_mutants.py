@@ -412,3 +412,33 @@ def test_hours_left_for_an_urgent_category_runs_in_calendar_hours(street):
     now = case.resolve_due - timedelta(hours=30)
     left = {d.due: d.hours_left for d in deadlines(case, now)}
     assert left[case.resolve_due] == pytest.approx(30)
+
+
+# ---------------------------------------------------------------------------- filing
+
+
+@pytest.mark.parametrize(
+    "who, role",
+    [("system", "system"), ("reporter", "reporter"), ("inspector", "inspector")],
+)
+def test_a_filing_records_who_filed_it(street, who, role):
+    """Design §6: every event says who acted. A case filed by the system (an import, an
+    integration) is the system's, with its cause; the public form's is the reporter's; a
+    patrol's is the inspector's (for their party)."""
+    actor = {
+        "system": Actor.system("12345 import"),
+        "reporter": Actor.anonymous_reporter(),
+        "inspector": factories.staff(street, "inspector"),
+    }[who]
+    case = workflow.file_case(
+        actor=actor,
+        category=street.categories["litter"],
+        description="路边有暴露垃圾",
+        channel=Case.Channel.PATROL if who == "inspector" else Case.Channel.WEB,
+        route=False,
+    )
+    filed = case.events.get(kind="file")
+    assert filed.actor_role == role
+    assert filed.cause == ("12345 import" if who == "system" else "")
+    if who == "inspector":
+        assert filed.actor_party == street.parties["ops-centre"]

@@ -442,3 +442,41 @@ def test_a_filing_records_who_filed_it(street, who, role):
     assert filed.cause == ("12345 import" if who == "system" else "")
     if who == "inspector":
         assert filed.actor_party == street.parties["ops-centre"]
+
+
+# ---------------------------------------------------------------------------- clock
+
+
+def test_the_precomputed_clock_keeps_urgent_limits_in_calendar_hours(street):
+    """Design §5: urgent limits run in calendar hours, the others in working hours; the
+    precomputed clock the indicators use says the same as sla.deadline()."""
+    friday = aware(2026, 11, 27, 16, 0)
+    clock = sla.Clock(friday.date(), friday.date() + timedelta(days=10))
+    assert clock.deadline(friday, 8, calendar_hours=True) == friday + timedelta(hours=8)
+    # Friday 16–18 (2 h), Monday 9–12 (3 h) and 13–16 (3 h): office hours 9–12, 13–18.
+    assert clock.deadline(friday, 8) == sla.deadline(friday, 8) == aware(2026, 11, 30, 16, 0)
+    assert clock.earlier(aware(2026, 11, 30, 16, 0), 8) == friday
+    assert clock.earlier(friday, 8, calendar_hours=True) == friday - timedelta(hours=8)
+
+
+def test_the_holiday_calendar_comes_from_the_package(street):
+    """Design §5: working days follow a maintained calendar package: statutory holidays on
+    weekdays are off, make-up working days (调休) on weekends are on."""
+    from cases.models import CalendarDay
+
+    CalendarDay.objects.filter(from_package=True).delete()
+    assert sla.load_calendar_from_package() > 0
+    assert not sla.is_workday(aware(2026, 10, 1, 10, 0).date())  # National Day, a Thursday
+    assert sla.is_workday(aware(2026, 10, 10, 10, 0).date())  # Saturday, made up
+    assert not sla.is_workday(aware(2026, 10, 3, 10, 0).date())  # a Saturday off anyway
+    assert sla.is_workday(aware(2026, 11, 27, 10, 0).date())  # an ordinary Friday
+
+
+def test_the_street_bounds_enclose_the_street(street):
+    """The map frames the street (around 31.17°N, 121.40°E, design §4): south below north,
+    west of east, and every area's outline inside."""
+    south, west, north, east = routing.street_bounds()
+    assert 31.1 < south < north < 31.25
+    assert 121.3 < west < east < 121.5
+    lat, lng = factories.HANGTIAN_POINT
+    assert south <= lat <= north and west <= lng <= east

@@ -183,6 +183,10 @@ def mutants_of(path, functions=None):
     return source, found
 
 
+def _name(m):
+    return f"{m.path}:{m.line} {m.function}: {m.description}"
+
+
 def apply(source, mutant):
     offsets = _segment_offsets(source)
     begin = offsets[mutant.start[0] - 1] + mutant.start[1]
@@ -244,6 +248,11 @@ def main(argv=None):
     parser.add_argument("--only", action="append", help="a target module (repeatable)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
     parser.add_argument("--report", help="write a Markdown report here")
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="only mutants whose 'path:line function: mutation' contains this (repeatable)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     args = parser.parse_args(argv)
 
@@ -251,12 +260,14 @@ def main(argv=None):
     plan = []
     for path, (functions, tests) in targets.items():
         source, found = mutants_of(path, functions)
+        if args.match:
+            found = [m for m in found if any(text in _name(m) for text in args.match)]
         chosen = spread(found, args.max_per_module)
         print(f"{path}: {len(found)} mutants, trying {len(chosen)}")
         plan.extend((source, m, tests) for m in chosen)
     if args.list:
         for _source, m, _tests in plan:
-            print(f"  {m.path}:{m.line} {m.function}: {m.description}")
+            print(f"  {_name(m)}")
         return 0
 
     env = dict(os.environ)
@@ -323,7 +334,8 @@ def report(results, summary, args):
         f"Run {when} with `python tools/mutate.py"
         + (f" --max-per-module {args.max_per_module}" if args.max_per_module else "")
         + f" --budget {args.budget:.0f}`"
-        + "".join(f" --only {o}" for o in args.only or ()),
+        + "".join(f" --only {o}" for o in args.only or ())
+        + "".join(f" --match '{t}'" for t in args.match or ()),
         "",
         f"**{summary}**",
         "",

@@ -480,3 +480,15 @@ def test_the_street_bounds_enclose_the_street(street):
     assert 121.3 < west < east < 121.5
     lat, lng = factories.HANGTIAN_POINT
     assert south <= lat <= north and west <= lng <= east
+
+
+def test_a_signed_out_visitor_holds_no_role_and_sees_no_case(street):
+    """Someone not signed in holds no role, handles for no party and reads no case."""
+    from django.contrib.auth.models import AnonymousUser
+
+    nobody = AnonymousUser()
+    factories.case_in(street, State.REPORTED)
+    assert access.roles_of(nobody) == set()
+    assert access.handler_parties(nobody) == []
+    assert not access.is_street_wide(nobody)
+    assert not Case.objects.visible_to(nobody).exists()

@@ -492,3 +492,25 @@ def test_a_signed_out_visitor_holds_no_role_and_sees_no_case(street):
     assert access.handler_parties(nobody) == []
     assert not access.is_street_wide(nobody)
     assert not Case.objects.visible_to(nobody).exists()
+
+
+def test_a_meeting_decision_starts_a_round_like_a_dispatch(street):
+    """Design §6: decide moves the case from the meeting to `dispatched`, to the lead party
+    and deadline the meeting chose: for the indicators (§8) it is a dispatch like any other,
+    and the meeting's deadline is assessed for that party."""
+    t = MONDAY
+    meeting_deadline = t + timedelta(days=10)
+    steps = [
+        indicators.Step("file", t),
+        indicators.Step("escalate", t + timedelta(hours=1)),
+        indicators.Step(
+            "decide",
+            t + timedelta(days=3),
+            lead_party=9,
+            contact_due=t + timedelta(days=4),
+            resolve_due=meeting_deadline,
+        ),
+    ]
+    counts, facts = _facts(street, steps, as_of=t + timedelta(days=30))
+    assert (counts["dispatched"], counts["intake"]) == (1, 1)
+    assert [(f.party, f.at) for f in facts if f.counter == "resolve_due"] == [(9, meeting_deadline)]

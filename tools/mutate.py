@@ -326,16 +326,22 @@ def summarise(results, seconds):
     return f"mutation score {score}: {killed} of {run} mutants killed ({parts}) in {seconds:.0f}s"
 
 
+def command(args):
+    return (
+        "python tools/mutate.py"
+        + (f" --max-per-module {args.max_per_module}" if args.max_per_module else "")
+        + f" --budget {args.budget:.0f}"
+        + "".join(f" --only {o}" for o in args.only or ())
+        + "".join(f" --match '{t}'" for t in args.match or ())
+    )
+
+
 def report(results, summary, args):
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Mutation report",
         "",
-        f"Run {when} with `python tools/mutate.py"
-        + (f" --max-per-module {args.max_per_module}" if args.max_per_module else "")
-        + f" --budget {args.budget:.0f}`"
-        + "".join(f" --only {o}" for o in args.only or ())
-        + "".join(f" --match '{t}'" for t in args.match or ()),
+        f"Run {when} with `{command(args)}`",
         "",
         f"**{summary}**",
         "",

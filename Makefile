@@ -14,12 +14,15 @@ CONCURRENCY ?= 2
 DEV_ENV = DEBUG=1 SECRET_KEY="$${SECRET_KEY:-hongmei-development-key-not-secret}"
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup setup-dev system-packages messages lint format lock clean \
+.PHONY: help run test test-dates test-deep mutate setup setup-dev system-packages messages lint format lock clean \
 	worker beat worker-beat broker bench
 
 help:
 	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
 	@echo "make test    set up what is missing and run the whole suite (PostgreSQL, Redis, Chromium)"
+	@echo "make test-dates  the suite (without browsers) under far dates: no test may depend on today"
+	@echo "make test-deep   the suite with many random property-test examples (slow)"
+	@echo "make mutate  mutation testing of the domain rules (docs/testing.md)"
 	@echo "make worker  a Celery worker (needs REDIS_URL or CELERY_BROKER_URL); make beat: the scheduler"
 	@echo "make worker-beat  worker and scheduler in one process, for development"
 	@echo "make lint    ruff, makemigrations --check, import contracts (lint-imports), mypy on the domain"
@@ -88,6 +91,24 @@ run: setup
 test: NEED_CHROMIUM = 1
 test: system-packages setup-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite (browsers aside) with the clock moved to each of TEST_DATES in turn (it keeps
+# ticking from there; tests/environment.py): a test that depends on today's date fails here.
+TEST_DATES ?= 2026-03-02T10:00+08:00 2027-12-06T10:00+08:00 2026-10-03T15:00+08:00
+test-dates: setup-dev
+	@for when in $(TEST_DATES); do \
+	  echo "== HONGMEI_TEST_NOW=$$when"; \
+	  HONGMEI_TEST_NOW=$$when $(BIN)/pytest $(PYTEST_ARGS) -q --ignore=tests/browser || exit 1; \
+	done
+
+# Property tests with many random (not derandomised) examples: a different set each run.
+test-deep: setup-dev
+	HONGMEI_DEEP_TESTS=1 $(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser
+
+# Mutants of the domain rule modules, each run against its tests (tools/mutate.py).
+MUTATE_ARGS ?= --max-per-module 10 --budget 1500
+mutate: setup-dev
+	$(PY) tools/mutate.py $(MUTATE_ARGS)
 
 # ---------------------------------------------------------------- background work
 # Workers send the notifications and run the sweeps (docs/operations.md). They need a

@@ -14,10 +14,21 @@ D  litter found on patrol (no reporter to contact), Oct 15: never resolved, over
 E  litter, Oct 12: rejected.
 """
 
+import time_machine
+
 from cases import workflow
 from cases.models import Case
 from cases.workflow import Actor
 from tests.factories import act, aware, new_case
+
+# The moment the story's tests read as "now": after the story, so D is overdue and October
+# is a past month, whatever the day the suite runs (the clock keeps ticking from here).
+AFTER_THE_STORY = aware(2026, 12, 1, 10, 0)
+
+
+def after_the_story():
+    """A context that holds the clock just after the story (it keeps ticking)."""
+    return time_machine.travel(AFTER_THE_STORY, tick=True)
 
 
 def build(street):

@@ -1,5 +1,9 @@
 """Every (state, action) pair: allowed ones move the case and record the event; the others
-are refused with the right error and change nothing."""
+are refused with the right error and change nothing.
+
+The expectations here come from the code's own table (ACTIONS), so this file checks the
+mechanics (events, error kinds, nothing changed on refusal), not the rules: those are
+checked against the design's table, typed out by hand, in test_rules_matrix.py."""
 
 from datetime import timedelta
 

@@ -8,12 +8,20 @@ from django.utils import timezone
 from cases import rollup
 from cases.models import Case, State
 from tests.factories import act, case_in
-from tests.indicator_story import build
+from tests.indicator_story import after_the_story, build
 
 DASHBOARD = "/staff/dashboard/"
 REPORT = "/staff/dashboard/report/"
 EXPORT = "/staff/dashboard/export.csv"
 STORY = {"start": "2026-09-28", "end": "2026-10-31"}
+
+
+@pytest.fixture(autouse=True)
+def _clock_after_the_story():
+    """The story is dated autumn 2026 and its figures are read as of now: now is held just
+    after it, whatever the day the suite runs."""
+    with after_the_story():
+        yield
 
 
 @pytest.fixture

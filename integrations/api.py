@@ -6,8 +6,11 @@ its refusals mapped to HTTP statuses. Configuration (categories, parties, areas)
 """
 
 from django.db.models import Q
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -48,6 +51,33 @@ class CheckedCursor(CursorPagination):
     def readable(self, position):
         return "\x00" not in position
 
+    def get_page_size(self, request):
+        """A page size is one whole number from 1: repeated, a list, an object or anything
+        else is a 400 (DRF would quietly fall back to the default). Above the maximum it is
+        the maximum."""
+        given = request.query_params.getlist(self.page_size_query_param)
+        if not given:
+            return self.page_size
+        try:
+            size = int(given[0]) if len(given) == 1 and given[0].isascii() else 0
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError(
+                {self.page_size_query_param: [_("A page size is one whole number from 1.")]}
+            )
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = _(
+                    "Results per page, from 1; above %(max)s gives %(max)s."
+                ) % {"max": self.max_page_size}
+        return parameters
+
 
 class NewestFirst(CheckedCursor):
     ordering = ("-created_at", "-id")
@@ -75,8 +105,8 @@ class ByCode(CheckedCursor):
 
 class CaseSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    lead_party = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lead_party = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -110,8 +140,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    actor_party = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor_party = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -135,8 +165,26 @@ class EventSerializer(serializers.ModelSerializer):
         return str(EVENT_LABELS.get(event.kind, event.kind))
 
 
+class BlankIsNullURLField(serializers.URLField):
+    """A URL, or null when there is none (the model stores "", which is no URI)."""
+
+    def to_representation(self, value):
+        return value or None
+
+
+class BlankIsNullChoiceField(serializers.ChoiceField):
+    """One of the choices, or null when none is made yet (the model stores "")."""
+
+    def to_representation(self, value):
+        return value or None
+
+
 class CaseDetailSerializer(CaseSerializer):
     co_parties = serializers.SerializerMethodField()
+    media_url = BlankIsNullURLField(read_only=True, allow_null=True)
+    satisfaction = BlankIsNullChoiceField(
+        choices=Case.Satisfaction.choices, read_only=True, allow_null=True
+    )
     events = EventSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
@@ -216,13 +264,57 @@ class ActionSerializer(serializers.Serializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    """Every refusal but a list's invalid filters: DRF's own (authentication, permission,
+    throttling, not found, a body it cannot parse) carry only `detail`; the workflow's
+    refusals add `code` and `field`."""
+
     detail = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField(required=False, help_text="the workflow's refusal code")
+    field = serializers.CharField(
+        required=False, allow_null=True, help_text="the input the refusal is about"
+    )
+
+
+# A list's invalid filter, cursor or page size: each named argument with its messages,
+# e.g. {"cursor": ["Invalid cursor"]}.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": "Each refused argument with its messages.",
+}
+
+
+class DocumentedErrors(AutoSchema):
+    """Adds the refusals every operation can answer, as JSON, where a view does not say
+    them itself: 401 (no or a wrong token), 403 (not staff of a party), 404 (an object out
+    of scope, for operations on one object), 429 (throttled), and 400 with the refused
+    arguments for lists."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {
+            "401": _("Not signed in: no token or session, or a wrong token."),
+            "403": _("Not staff of any party, or the action is not theirs."),
+            "429": _("Too many requests; the Retry-After header says when to try again."),
+        }
+        if "{" in self.path:
+            errors["404"] = _("No such object, or not in the caller's scope.")
+        for code, description in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ProblemSerializer, code, direction=direction
+                )
+            responses[code]["description"] = str(description)
+        if self._is_list_view() and "400" not in responses:
+            responses["400"] = {
+                "description": str(_("A filter, the cursor or the page size is refused.")),
+                "content": {"application/json": {"schema": FIELD_ERRORS_SCHEMA}},
+            }
+        return responses
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -245,7 +337,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class PartySerializer(serializers.ModelSerializer):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Party
@@ -254,7 +346,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area
@@ -286,6 +378,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     for handlers. Newest first, with a cursor to the next page."""
 
     permission_classes = [permissions.IsAuthenticated, IsStaffMember]
+    schema = DocumentedErrors()
     pagination_class = NewestFirst
     lookup_field = "number"
     lookup_value_regex = r"[-\w]+"
@@ -351,6 +444,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             403: ProblemSerializer,
             404: ProblemSerializer,
             409: ProblemSerializer,
+            415: ProblemSerializer,
         },
         description="Perform a workflow action (docs/workflow.md) as the signed-in user.",
     )
@@ -426,10 +520,12 @@ def _flatten(messages):
 
 
 def _area_and_inside(code):
-    """The ids of the area with this code and of every area inside it."""
+    """The ids of the area with this code and of every area inside it: none for a code no
+    area has (an empty list, as an unknown category or party gives; a well-formed code is
+    valid input)."""
     root = Area.objects.filter(code=code).values_list("id", flat=True).first()
     if root is None:
-        raise ValidationError({"area": [_("No area has this code.")]})
+        return set()
     ids, frontier = {root}, {root}
     while frontier:
         frontier = set(Area.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
@@ -439,6 +535,7 @@ def _area_and_inside(code):
 
 class ConfigViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsStaffMember]
+    schema = DocumentedErrors()
     pagination_class = ByCode
     lookup_field = "code"
     lookup_value_regex = r"[-\w]+"
@@ -466,3 +563,10 @@ class AreaViewSet(ConfigViewSet):
 
     queryset = Area.objects.select_related("parent")
     serializer_class = AreaSerializer
+
+
+@csrf_exempt  # it changes nothing, whatever the method: a POST's 404 is not a CSRF 403
+def not_found(request):
+    """Any other address under /api/ answers 404 in JSON, as the API's own 404s do (never
+    the site's HTML page): e.g. a case number with a character no number has."""
+    return JsonResponse({"detail": str(_("Not found."))}, status=404)

@@ -28,6 +28,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    re_path(r"^.*$", api.not_found),
 ]
 
 urlpatterns = [

@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
     # left out: its page template fetches web fonts from Google.)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the pages load nothing from outside (CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"SatisfactionEnum": "cases.models.Case.Satisfaction"},
 }
 

@@ -24,6 +24,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cases.access import staff_required
 from portal import twofactor
 
+NOT_RIGHT_AT_ENROLMENT = _("That code is not right. Check the time on your phone and try again.")
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(
@@ -46,9 +48,7 @@ class SignInView(auth_views.LoginView):
     """Django's sign-in, telling in demo mode that a password alone is enough."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            two_factor_enforced=settings.HONGMEI_2FA_ENFORCED, **kwargs
-        )
+        return super().get_context_data(two_factor_enforced=settings.HONGMEI_2FA_ENFORCED, **kwargs)
 
 
 def _next_url(request):
@@ -104,7 +104,7 @@ def setup(request):
                 "staff/two_factor_codes.html",
                 {"codes": codes, "next": _next_url(request)},
             )
-        form.add_error("code", _("That code is not right. Check the time on your phone and try again."))
+        form.add_error("code", NOT_RIGHT_AT_ENROLMENT)
     secret = b32encode(device.bin_key).decode()
     return render(
         request,

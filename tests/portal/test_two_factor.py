@@ -2,28 +2,19 @@
 recovery codes, who must enrol, and the demo street where nobody must."""
 
 import re
-import time
 
 import pytest
 from django.test import override_settings
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.portal.helpers import code_for, wrong_code
 
 enforced = override_settings(HONGMEI_2FA_ENFORCED=True)
 
 
-def code_for(device, steps_ahead=0):
-    """The code an authenticator app shows now (or that many 30-second steps later)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps_ahead * device.step
-    return f"{totp.token():0{device.digits}d}"
-
-
 def sign_in(client, username, **extra):
-    return client.post(
-        "/staff/login/", {"username": username, "password": "hongmei-demo", **extra}
-    )
+    return client.post("/staff/login/", {"username": username, "password": "hongmei-demo", **extra})
 
 
 def enrolled(street, username):
@@ -55,7 +46,7 @@ def test_enrolment_shows_a_qr_code_then_ten_recovery_codes_once(client, street):
     assert device.confirmed
     # Afterwards the page says it is on and never shows the codes again.
     again = client.get("/staff/two-factor/").content.decode()
-    assert "id=\"recovery-codes\"" not in again
+    assert 'id="recovery-codes"' not in again
     assert not any(code in again for code in codes)
     assert client.get("/staff/two-factor/qr.svg").status_code == 404
 
@@ -64,8 +55,7 @@ def test_enrolment_refuses_a_wrong_first_code(client, street):
     client.force_login(street.users["hangtian"])
     client.get("/staff/two-factor/")
     device = TOTPDevice.objects.get(user=street.users["hangtian"])
-    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
-    response = client.post("/staff/two-factor/", {"code": wrong})
+    response = client.post("/staff/two-factor/", {"code": wrong_code(device)})
     assert response.status_code == 200
     assert "has-error" in response.content.decode()
     device.refresh_from_db()
@@ -83,8 +73,9 @@ def test_a_user_with_an_app_gives_a_code_after_the_password(client, street):
         assert answer.status_code == 302, url
         assert answer["Location"].startswith("/staff/two-factor/verify/?next="), url
 
-    wrong = f"{(int(code_for(app)) + 1) % 1_000_000:06d}"
-    refused = client.post("/staff/two-factor/verify/", {"code": wrong, "next": "/staff/cases/"})
+    refused = client.post(
+        "/staff/two-factor/verify/", {"code": wrong_code(app), "next": "/staff/cases/"}
+    )
     assert refused.status_code == 200
     assert client.get("/staff/").status_code == 302
 

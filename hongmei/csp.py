@@ -5,20 +5,35 @@ origin, so no page needs an inline script, an inline style or a nonce. Django 5.
 CSP of its own (6.0 adds one); a policy this simple needs no library.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
-DEFAULT_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
-)
+DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+DEFAULT_POLICY = "; ".join(f"{name} {value}" for name, value in DIRECTIVES.items())
+
+
+def policy():
+    """The policy this deployment sends: HONGMEI_CSP when set; otherwise the default, with
+    the map tile server's origin allowed as an image source when one is configured."""
+    if settings.HONGMEI_CSP:
+        return settings.HONGMEI_CSP
+    tiles = urlsplit(settings.HONGMEI_TILE_URL or "")
+    if not tiles.scheme or not tiles.netloc:
+        return DEFAULT_POLICY
+    directives = dict(
+        DIRECTIVES, **{"img-src": f"{DIRECTIVES['img-src']} {tiles.scheme}://{tiles.netloc}"}
+    )
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 class ContentSecurityPolicyMiddleware:
@@ -27,7 +42,6 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = getattr(settings, "HONGMEI_CSP", DEFAULT_POLICY)
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy()
         return response

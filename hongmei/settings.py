@@ -298,6 +298,9 @@ HONGMEI_OFFICE_HOURS = env("HONGMEI_OFFICE_HOURS", "09:00-12:00,13:00-18:00")
 HONGMEI_CASE_PREFIX = env("HONGMEI_CASE_PREFIX", "HM")
 # Map tiles for deployments that have a tile server; empty: outlines only.
 HONGMEI_TILE_URL = env("HONGMEI_TILE_URL")
+# The Content-Security-Policy (hongmei/csp.py, docs/security.md): empty sends the default,
+# which also allows images from HONGMEI_TILE_URL's origin; a value replaces it whole.
+HONGMEI_CSP = env("HONGMEI_CSP")
 HONGMEI_MAP_CENTER = (31.168, 121.398)
 # The public form (docs/public.md): sends per client address per hour, reports per mobile
 # number or e-mail per day; behind a proxy, the header that carries the client's address.

@@ -24,13 +24,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 def watched(page):
     """The page, reporting CSP violations from the console and from the DOM event."""
     reported = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            reported.append(message.text)
+
     page.add_init_script(LISTEN)
-    page.on(
-        "console",
-        lambda message: reported.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
-    )
+    page.on("console", on_console)
     return reported
 
 

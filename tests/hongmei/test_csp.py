@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from cases.models import State
 from hongmei.csp import DEFAULT_POLICY
@@ -51,6 +52,18 @@ STAFF = [
 
 def test_the_policy_is_the_one_written_down():
     assert DEFAULT_POLICY == POLICY
+
+
+@override_settings(HONGMEI_TILE_URL="https://tiles.example.gov.cn/{z}/{x}/{y}.png")
+def test_a_configured_tile_server_may_serve_images(client, street):
+    header = client.get("/")["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://tiles.example.gov.cn;" in header
+    assert "script-src 'self';" in header
+
+
+@override_settings(HONGMEI_CSP="default-src 'none'")
+def test_a_deployment_may_replace_the_policy(client, street):
+    assert client.get("/")["Content-Security-Policy"] == "default-src 'none'"
 
 
 @pytest.mark.parametrize("url", PUBLIC)

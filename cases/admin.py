@@ -162,7 +162,7 @@ class AttachmentInline(EventInline):
         if not obj.file or not obj.content_type.startswith("image/"):
             return "—"
         return format_html(
-            '<a href="{0}"><img src="{0}" alt="" style="max-width:8rem;max-height:8rem"></a>',
+            '<a href="{0}"><img src="{0}" alt="" class="admin-thumb"></a>',
             obj.file.url,
         )
 

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cases",
     "public",
     "portal",
@@ -77,12 +80,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hongmei.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: sends a session that owes a one-time code, or must enrol, there.
+    "portal.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -147,6 +153,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cases.access.locked_out"
 AXES_VERBOSE = False
+
+# Two-factor sign-in for staff (django-otp, TOTP with recovery codes; docs/security.md).
+# Enforced unless DEBUG, so the demo street of `make run` keeps its published logins with the
+# password alone. Enforced, the roles listed ("superuser" for admins) and the handlers of the
+# parties listed by code must enrol before any staff page; anyone who has enrolled gives a
+# code at every sign-in, enforced or not.
+HONGMEI_2FA_ENFORCED = env_bool("HONGMEI_2FA_ENFORCED", not DEBUG)
+HONGMEI_2FA_REQUIRED_ROLES = env_list("HONGMEI_2FA_REQUIRED_ROLES", "superuser,supervisor")
+HONGMEI_2FA_PARTIES = env_list("HONGMEI_2FA_PARTIES")
+HONGMEI_2FA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Hongmei")
 
 LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so a reader finds their own in the switch.
@@ -281,6 +298,9 @@ HONGMEI_OFFICE_HOURS = env("HONGMEI_OFFICE_HOURS", "09:00-12:00,13:00-18:00")
 HONGMEI_CASE_PREFIX = env("HONGMEI_CASE_PREFIX", "HM")
 # Map tiles for deployments that have a tile server; empty: outlines only.
 HONGMEI_TILE_URL = env("HONGMEI_TILE_URL")
+# The Content-Security-Policy (hongmei/csp.py, docs/security.md): empty sends the default,
+# which also allows images from HONGMEI_TILE_URL's origin; a value replaces it whole.
+HONGMEI_CSP = env("HONGMEI_CSP")
 HONGMEI_MAP_CENTER = (31.168, 121.398)
 # The public form (docs/public.md): sends per client address per hour, reports per mobile
 # number or e-mail per day; behind a proxy, the header that carries the client's address.
@@ -322,6 +342,8 @@ SPECTACULAR_SETTINGS = {
     # left out: its page template fetches web fonts from Google.)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the pages load nothing from outside (CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"SatisfactionEnum": "cases.models.Case.Satisfaction"},
 }
 

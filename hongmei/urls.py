@@ -5,12 +5,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from portal import views_twofactor
+
 admin.site.site_header = _("Hongmei Street case tracker")
 admin.site.site_title = _("Hongmei case tracker")
 admin.site.index_title = _("Configuration")
 
 urlpatterns = [
-    path("staff/login/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/login/", views_twofactor.SignInView.as_view(), name="login"),
+    path("staff/two-factor/", views_twofactor.setup, name="two_factor_setup"),
+    path("staff/two-factor/qr.svg", views_twofactor.qr, name="two_factor_qr"),
+    path("staff/two-factor/verify/", views_twofactor.verify, name="two_factor_verify"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/meetings/", include("meetings.urls")),
     path("staff/dashboard/", include("dashboard.urls")),

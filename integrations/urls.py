@@ -1,7 +1,7 @@
 """The doors for other systems: Open311 GeoReport v2, the staff REST API, the 12345 import."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from integrations import api, views
@@ -26,7 +26,7 @@ router.register("areas", api.AreaViewSet, basename="area")
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     re_path(r"^.*$", api.not_found),
 ]

@@ -125,6 +125,15 @@ def area_outlines(request):
     )
 
 
+@require_GET
+@cache_control(public=True, max_age=60)
+def questions_css(request):
+    """Shows each category's own questions when it is chosen, without JavaScript: one rule
+    per category, served as a style sheet because the pages allow no inline style."""
+    codes = [c.code for c in _categories() if questions.ordered(c)]
+    return render(request, "public/questions.css", {"codes": codes}, content_type="text/css")
+
+
 def _not_found(request):
     """The same plain page for a malformed token and an unknown one."""
     return render(request, "public/not_found.html", status=404)

@@ -4,6 +4,7 @@ and the alarms are in admin_notifications (registered by importing it here)."""
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -163,7 +164,8 @@ class AttachmentInline(EventInline):
             return "—"
         return format_html(
             '<a href="{0}"><img src="{0}" alt="" style="max-width:8rem;max-height:8rem"></a>',
-            obj.file.url,
+            # The staff portal's photo view checks the case's scope; nothing is at /media/.
+            reverse("staff:case_photo", args=[obj.case.number, obj.pk]),
         )
 
 

@@ -167,6 +167,10 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Stored files are never published at MEDIA_URL: views check who asks (cases/media.py).
+# Behind nginx, set this to the `internal` location that aliases MEDIA_ROOT
+# ("/protected-media/"); nginx then sends the file the view allowed (docs/deploy.md).
+HONGMEI_MEDIA_ACCEL_PREFIX = env("HONGMEI_MEDIA_ACCEL_PREFIX")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

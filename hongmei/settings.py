@@ -291,6 +291,11 @@ HONGMEI_MAP_CENTER = (31.168, 121.398)
 HONGMEI_SENDS_PER_IP_HOUR = int(env("HONGMEI_SENDS_PER_IP_HOUR", "30"))
 HONGMEI_REPORTS_PER_CONTACT_DAY = int(env("HONGMEI_REPORTS_PER_CONTACT_DAY", "5"))
 HONGMEI_CLIENT_IP_HEADER = env("HONGMEI_CLIENT_IP_HEADER")
+# Photos cost decoding time by their pixels, not their bytes (cases/images.py): at most
+# this many per photo, and per send (all its photos together). Five 6000x4000 photos do
+# not pass together; the public form scales photos to 2560 px before sending.
+HONGMEI_PHOTO_MAX_PIXELS = int(env("HONGMEI_PHOTO_MAX_PIXELS", "24000000"))
+HONGMEI_SEND_MAX_PIXELS = int(env("HONGMEI_SEND_MAX_PIXELS", "40000000"))
 
 # Open311 GeoReport v2 (integrations/open311.py). The changeset tells clients when to
 # refresh cached service definitions: bump it when categories or their questions change.

@@ -320,6 +320,10 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", "600/minute"),
     },
 }
+# How many proxies stand in front (1 behind nginx): DRF then takes the client's address
+# from that far back in X-Forwarded-For. 0 ignores the header, so a client cannot choose
+# the address its anonymous throttle counts against.
+REST_FRAMEWORK["NUM_PROXIES"] = int(env("HONGMEI_NUM_PROXIES", "0"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hongmei case tracker — staff API",
     "DESCRIPTION": "Cases in the caller's scope, workflow actions, and the street's "

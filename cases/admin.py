@@ -17,6 +17,7 @@ from cases.models import (
     Case,
     Category,
     Event,
+    ExportRecord,
     Follower,
     Membership,
     Party,
@@ -257,6 +258,19 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "actor_role"]
     search_fields = ["=case__number"]
     list_select_related = ["case", "actor", "actor_party"]
+    show_full_result_count = False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    """Who exported what (cases.exports): shown, never edited."""
+
+    list_display = ["created_at", "user", "kind", "rows", "parameters"]
+    list_filter = ["kind"]
+    search_fields = ["=user__username"]
+    list_select_related = ["user"]
+    fields = ["created_at", "user", "kind", "parameters", "rows"]
+    readonly_fields = fields
     show_full_result_count = False
 
 

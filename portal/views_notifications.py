@@ -5,8 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import notifications, wording
@@ -15,9 +14,9 @@ from cases.models import Case, Notification, StaffProfile
 from meetings.models import Meeting
 
 PAGE = 30
-GONE_CASE = _lazy("Case %(number)s is no longer among your party's cases")
-GONE_MEETING = _lazy("A joint meeting your party no longer takes part in")
-GONE_BODY = _lazy(
+GONE_CASE = gettext_lazy("Case %(number)s is no longer among your party's cases")
+GONE_MEETING = gettext_lazy("A joint meeting your party no longer takes part in")
+GONE_BODY = gettext_lazy(
     "It has left your party's scope since this message was sent, so what it said is no "
     "longer shown."
 )

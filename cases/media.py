@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
@@ -21,20 +21,21 @@ from django.utils.http import content_disposition_header
 MAX_AGE = 600
 
 
-def serve(stored: FieldFile, *, content_type: str, filename: str | None = None) -> HttpResponse:
+def serve(stored: FieldFile, *, content_type: str, filename: str | None = None) -> HttpResponseBase:
     """The stored file as a response: images inline, anything else as a download."""
-    if not stored or not stored.storage.exists(stored.name):
+    path = stored.name or ""
+    if not path or not stored.storage.exists(path):
         raise Http404
     inline = content_type.startswith("image/")
     prefix = getattr(settings, "HONGMEI_MEDIA_ACCEL_PREFIX", "")
-    response: HttpResponse
+    response: HttpResponseBase
     if prefix:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(stored.name)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(path)
     else:
         response = FileResponse(stored.open("rb"), content_type=content_type)
-    name = filename or stored.name.rsplit("/", 1)[-1]
-    response["Content-Disposition"] = content_disposition_header(not inline, name)
+    name = filename or path.rsplit("/", 1)[-1]
+    response["Content-Disposition"] = content_disposition_header(not inline, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=MAX_AGE)
     return response

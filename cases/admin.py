@@ -4,6 +4,7 @@ and the alarms are in admin_notifications (registered by importing it here)."""
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from cases.models import (
     Case,
     Category,
     Event,
+    ExportRecord,
     Follower,
     Membership,
     Party,
@@ -163,7 +165,8 @@ class AttachmentInline(EventInline):
             return "—"
         return format_html(
             '<a href="{0}"><img src="{0}" alt="" class="admin-thumb"></a>',
-            obj.file.url,
+            # The staff portal's photo view checks the case's scope; nothing is at /media/.
+            reverse("staff:case_photo", args=[obj.case.number, obj.pk]),
         )
 
 
@@ -255,6 +258,19 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "actor_role"]
     search_fields = ["=case__number"]
     list_select_related = ["case", "actor", "actor_party"]
+    show_full_result_count = False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    """Who exported what (cases.exports): shown, never edited."""
+
+    list_display = ["created_at", "user", "kind", "rows", "parameters"]
+    list_filter = ["kind"]
+    search_fields = ["=user__username"]
+    list_select_related = ["user"]
+    fields = ["created_at", "user", "kind", "parameters", "rows"]
+    readonly_fields = fields
     show_full_result_count = False
 
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cases import checks  # noqa: F401  (registers the deploy checks)
+
 
 class CasesConfig(AppConfig):
     name = "cases"

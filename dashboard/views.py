@@ -10,7 +10,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from cases import exports
 from cases.access import staff_required
+from cases.models import ExportRecord
 from cases.spreadsheet import safe_row
 from dashboard import board, charts
 from dashboard.forms import FilterForm, ReportForm
@@ -78,6 +80,13 @@ def export(request):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # a byte-order mark, so that Excel reads UTF-8
     writer = csv.writer(response)
-    for line in board.csv_rows(rows, by):
+    lines = list(board.csv_rows(rows, by))
+    for line in lines:
         writer.writerow([str(cell) for cell in safe_row(line)])
+    exports.record_export(
+        user=request.user,
+        kind=ExportRecord.Kind.DASHBOARD,
+        query=request.GET,
+        rows=max(len(lines) - 1, 0),
+    )
     return response

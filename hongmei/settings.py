@@ -184,6 +184,10 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Stored files are never published at MEDIA_URL: views check who asks (cases/media.py).
+# Behind nginx, set this to the `internal` location that aliases MEDIA_ROOT
+# ("/protected-media/"); nginx then sends the file the view allowed (docs/deploy.md).
+HONGMEI_MEDIA_ACCEL_PREFIX = env("HONGMEI_MEDIA_ACCEL_PREFIX")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -307,6 +311,11 @@ HONGMEI_MAP_CENTER = (31.168, 121.398)
 HONGMEI_SENDS_PER_IP_HOUR = int(env("HONGMEI_SENDS_PER_IP_HOUR", "30"))
 HONGMEI_REPORTS_PER_CONTACT_DAY = int(env("HONGMEI_REPORTS_PER_CONTACT_DAY", "5"))
 HONGMEI_CLIENT_IP_HEADER = env("HONGMEI_CLIENT_IP_HEADER")
+# Photos cost decoding time by their pixels, not their bytes (cases/images.py): at most
+# this many per photo, and per send (all its photos together). Five 6000x4000 photos do
+# not pass together; the public form scales photos to 2560 px before sending.
+HONGMEI_PHOTO_MAX_PIXELS = int(env("HONGMEI_PHOTO_MAX_PIXELS", "24000000"))
+HONGMEI_SEND_MAX_PIXELS = int(env("HONGMEI_SEND_MAX_PIXELS", "40000000"))
 
 # Open311 GeoReport v2 (integrations/open311.py). The changeset tells clients when to
 # refresh cached service definitions: bump it when categories or their questions change.
@@ -331,6 +340,10 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", "600/minute"),
     },
 }
+# How many proxies stand in front (1 behind nginx): DRF then takes the client's address
+# from that far back in X-Forwarded-For. 0 ignores the header, so a client cannot choose
+# the address its anonymous throttle counts against.
+REST_FRAMEWORK["NUM_PROXIES"] = int(env("HONGMEI_NUM_PROXIES", "0"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hongmei case tracker — staff API",
     "DESCRIPTION": "Cases in the caller's scope, workflow actions, and the street's "

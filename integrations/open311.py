@@ -379,7 +379,7 @@ def create_request(key, params):
     if not code:
         raise Open311Error.bad(_("service_code was not provided."))
     category = service_for(code)
-    errors = []
+    errors = _markup(params)
     place = _location(params, errors)
     answers = _answers(category, params, errors)
     description = _description(params, category, errors)
@@ -414,6 +414,16 @@ def _plain(params):
         multiline = key == "description" or key.startswith("attribute[")
         plain.setlist(key, [clean_text(v, multiline=multiline) for v in params.getlist(key)])
     return plain
+
+
+def _markup(params):
+    """One rule for every argument a client sends (description, address_string, names,
+    answers, …): plain text, no HTML or code; an error names each argument that breaks it."""
+    return [
+        _("%(name)s must be plain text, without HTML or code.") % {"name": key}
+        for key in params
+        if any(_MARKUP.search(value) for value in params.getlist(key))
+    ]
 
 
 def service_notice(case):
@@ -454,8 +464,6 @@ def _description(params, category, errors):
     description = (params.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
         errors.append(_("description must be at most 4000 characters."))
-    if _MARKUP.search(description):
-        errors.append(_("description must be plain text, without HTML or code."))
     # The spec makes the description optional; a case needs one, so the service names it.
     return description or category.name
 

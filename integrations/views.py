@@ -87,7 +87,7 @@ def _create(request, fmt):
     allowance = keys.take_request(key)
     if not allowance.allowed:
         raise Open311Error(
-            400,
+            429,
             (429, _("Too many requests with this api_key; try again in a minute.")),
             headers={"Retry-After": str(allowance.retry_after)},
         )

@@ -4,11 +4,11 @@ by the secretary or the supervisor; a refusal shows the meeting's page again wit
 reason next to the field."""
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import media
 from cases.access import staff_required
 from cases.choices import PartyChoices
 from cases.models import Case
@@ -194,11 +194,4 @@ def attachment(request, pk, file_pk):
     (photos are shown inline), with the type found when it was taken in."""
     meeting = meeting_for(request, pk)
     stored = get_object_or_404(AgendaAttachment, pk=file_pk, item__meeting=meeting)
-    response = FileResponse(
-        stored.file.open("rb"),
-        content_type=stored.content_type,
-        as_attachment=not stored.is_image,
-        filename=stored.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return media.serve(stored.file, content_type=stored.content_type, filename=stored.name)

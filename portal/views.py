@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import keyset, routing, workflow
+from cases import exports, keyset, routing, workflow
 from cases.access import staff_required
 from cases.choices import PartyChoices
-from cases.models import Case, Role, SavedFilter, State
+from cases.models import Case, ExportRecord, Role, SavedFilter, State
 from cases.people import roles_of
 from cases.spreadsheet import safe_row
 from cases.workflow import Actor, WorkflowError
@@ -218,7 +218,12 @@ def export_csv(request):
     states = {k: str(v) for k, v in State.choices}
     channels = {k: str(v) for k, v in Case.Channel.choices}
     lines = export_rows(queryset, form.ordering, _export_header(), states, channels)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    record = exports.record_export(
+        user=request.user, kind=ExportRecord.Kind.CASE_LIST, query=request.GET
+    )
+    response = StreamingHttpResponse(
+        exports.counted(record, lines), content_type="text/csv; charset=utf-8"
+    )
     name = f"hongmei-cases-{date.today():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import privacy, questions, routing, sla, workflow
+from cases import media, privacy, questions, routing, sla, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
 from cases.models import Case, Role, State
@@ -189,7 +189,7 @@ def _done(request, case, spec):
 def case_photo(request, number, pk):
     case = case_for(request, number)
     attachment = get_object_or_404(case.attachments, pk=pk)
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    return media.serve(attachment.file, content_type=attachment.content_type)
 
 
 @staff_required

@@ -5,14 +5,21 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import notifications, wording
 from cases.access import staff_required
-from cases.models import Notification, StaffProfile
+from cases.models import Case, Notification, StaffProfile
+from meetings.models import Meeting
 
 PAGE = 30
+GONE_CASE = gettext_lazy("Case %(number)s is no longer among your party's cases")
+GONE_MEETING = gettext_lazy("A joint meeting your party no longer takes part in")
+GONE_BODY = gettext_lazy(
+    "It has left your party's scope since this message was sent, so what it said is no "
+    "longer shown."
+)
 
 
 class MessageLanguageForm(forms.ModelForm):
@@ -32,7 +39,8 @@ def _page(request, form):
     )
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    items = [(n, *wording.headline(n)) for n in rows]
+    gone = _out_of_scope(request.user, rows)
+    items = [(n, *(_gone(n) if n.pk in gone else wording.headline(n))) for n in rows]
     context = {
         "items": items,
         "next_before": rows[-1].pk if more else None,
@@ -40,6 +48,37 @@ def _page(request, form):
         "form": form,
     }
     return render(request, "notifications/inbox.html", context)
+
+
+def _meeting_of(notification):
+    data = notification.data if isinstance(notification.data, dict) else {}
+    meeting = data.get("meeting") if notification.case_id is None else None
+    return meeting if isinstance(meeting, int) else None
+
+
+def _out_of_scope(user, rows):
+    """Ids of the notifications whose case (or joint meeting) the user no longer sees: a
+    party the case has left keeps the message, not its content. Two queries a page."""
+    cases = {n.case_id for n in rows if n.case_id}
+    meetings = {m for m in map(_meeting_of, rows) if m}
+    seen_cases = set(
+        Case.objects.visible_to(user).filter(pk__in=cases).values_list("pk", flat=True)
+    )
+    seen_meetings = set(
+        Meeting.objects.visible_to(user).filter(pk__in=meetings).values_list("pk", flat=True)
+    )
+    return {
+        n.pk
+        for n in rows
+        if (n.case_id and n.case_id not in seen_cases)
+        or (_meeting_of(n) and _meeting_of(n) not in seen_meetings)
+    }
+
+
+def _gone(notification):
+    if notification.case_id:
+        return str(GONE_CASE % {"number": notification.case.number}), str(GONE_BODY)
+    return str(GONE_MEETING), str(GONE_BODY)
 
 
 @require_GET
@@ -53,6 +92,9 @@ def inbox(request):
 def open_notification(request, pk):
     notification = get_object_or_404(Notification.objects.in_app(request.user), pk=pk)
     notifications.mark_read(request.user, [pk])
+    if _out_of_scope(request.user, [notification]):
+        messages.info(request, _gone(notification)[0])
+        return redirect("staff:notifications")
     if notification.case_id is None:
         return redirect(wording.page_path(notification) or "staff:notifications")
     return redirect(wording.staff_case_path(notification.case))

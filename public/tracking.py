@@ -164,13 +164,21 @@ def _format_until(value):
     return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
 
 
+def _public_photos(case):
+    return case.attachments.filter(
+        is_public=True, kind__in=(Attachment.Kind.REPORT, Attachment.Kind.EVIDENCE)
+    )
+
+
 def photos(case):
     """Public photos: (before, after) — the report's own, and evidence of the result.
     Photos of staff notes (kind "other") stay internal."""
     before, after = [], []
-    shown = case.attachments.filter(
-        is_public=True, kind__in=(Attachment.Kind.REPORT, Attachment.Kind.EVIDENCE)
-    )
-    for attachment in shown.order_by("created_at", "id"):
+    for attachment in _public_photos(case).order_by("created_at", "id"):
         (before if attachment.kind == Attachment.Kind.REPORT else after).append(attachment)
     return before, after
+
+
+def photo(tracked, pk):
+    """One of the photos the tracking page shows, or None: the same set as photos()."""
+    return _public_photos(tracked.case).filter(pk=pk).first()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("report/areas.geojson", views.area_outlines, name="area_outlines"),
     path("t/<str:token>/", views.track, name="track"),
     path("t/<str:token>/sent/", views.sent, name="track_sent"),
+    path("t/<str:token>/photos/<int:pk>/", views.track_photo, name="track_photo"),
     path("t/<str:token>/<slug:action>/", views.track_action, name="track_action"),
 ]

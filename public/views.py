@@ -3,14 +3,14 @@ private tracking page at /t/<token>/. No account: a link's token is the key."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import intake, questions, ratelimit, routing, workflow
+from cases import intake, media, questions, ratelimit, routing, workflow
 from cases.images import MAX_PHOTOS
 from cases.models import Category
 from public import tracking
@@ -161,6 +161,17 @@ def track(request, token):
     if tracked is None:
         return _not_found(request)
     return _track_page(request, tracked)
+
+
+@require_GET
+def track_photo(request, token, pk):
+    """A photo the tracking page shows, to whoever holds the page's link; a 404 alike for
+    an unknown token and for a photo that is not the page's (an internal one)."""
+    tracked = tracking.find(token)
+    shown = tracking.photo(tracked, pk) if tracked is not None else None
+    if shown is None:
+        raise Http404
+    return media.serve(shown.file, content_type=shown.content_type)
 
 
 def _track_page(request, tracked, bound=None):

@@ -4,6 +4,7 @@ Import them from here (`from cases.models import Case`); migrations name the fun
 below by this path, so they stay importable from it.
 """
 
+from cases.models.audit import ExportRecord  # noqa: F401
 from cases.models.case import (  # noqa: F401
     OPEN_STATES,
     REOPEN_WINDOW,

@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from cases import images
@@ -112,3 +113,51 @@ def test_a_submission_holds_at_most_five_photos_and_reports_each_bad_one():
     assert len(photos) == 1 and list(errors) == [1]
     with pytest.raises(PhotoError):
         clean_photos([upload(jpeg()) for _ in range(6)])
+
+
+def huge_png(size):
+    """A PNG of `size` pixels in a few kilobytes: one colour, one bit a pixel."""
+    out = io.BytesIO()
+    Image.new("1", size).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    def refuse(raw):
+        raise AssertionError("decoded a photo the pixel budget refuses")
+
+    monkeypatch.setattr(images, "_reencode", refuse)
+
+
+def test_a_small_file_of_huge_dimensions_is_refused_from_its_header(no_decoding):
+    data = huge_png((7000, 7000))
+    assert len(data) < 100_000
+    with translation.override("en"):
+        photos, errors = clean_photos([upload(data, "tiny.png", "image/png")])
+    assert photos == []
+    assert errors == {0: "This photo has more than 24 megapixels; please send a smaller one."}
+    with translation.override("zh-hans"):
+        _, errors = clean_photos([upload(data, "tiny.png", "image/png")])
+    assert errors == {0: "这张照片超过 24 百万像素，请换一张小一些的照片。"}
+
+
+def test_a_send_has_a_pixel_budget_for_all_its_photos_together(no_decoding, settings):
+    settings.HONGMEI_SEND_MAX_PIXELS = 40_000_000
+    uploads = [upload(huge_png((4000, 4000)), f"{n}.png", "image/png") for n in range(3)]
+    with translation.override("en"), pytest.raises(PhotoError) as refused:
+        clean_photos(uploads)
+    assert refused.value.message == (
+        "These photos have more than 40 megapixels together; please send fewer or smaller photos."
+    )
+    for each in uploads:
+        each.seek(0)
+    with translation.override("zh-hans"), pytest.raises(PhotoError) as refused:
+        clean_photos(uploads)
+    assert refused.value.message == "这些照片合计超过 40 百万像素，请少发几张或换小一些的照片。"
+
+
+def test_photos_within_the_budget_pass(settings):
+    settings.HONGMEI_SEND_MAX_PIXELS = 2 * 3000 * 2000
+    photos, errors = clean_photos([upload(jpeg((3000, 2000))), upload(jpeg((3000, 2000)))])
+    assert errors == {} and len(photos) == 2

@@ -72,6 +72,8 @@ def test_deploy_checks_pass_under_production_settings():
         SECRET_KEY="x" * 20 + "-production-like-secret-key-of-enough-length-0123",
         ALLOWED_HOSTS="cases.hongmei.example",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/hongmei",
+        # A shared cache for the rate limits, as in production (hongmei.W001 otherwise).
+        CACHE_URL=os.environ["REDIS_URL"],
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -95,3 +97,30 @@ def test_defaults_run_on_sqlite_with_eager_tasks():
         "zh-hans",
         "Asia/Shanghai",
     ]
+
+
+def test_check_deploy_warns_that_rate_limits_are_per_process_without_redis():
+    result = manage("check", "--deploy", SECRET_KEY="x" * 60, REDIS_URL="", CACHE_URL="")
+    assert "hongmei.W001" in result.stderr + result.stdout
+    assert "rate limits" in result.stderr + result.stdout
+
+
+def test_the_shared_cache_check_is_quiet_with_redis_or_in_development(settings):
+    from django.core.checks import run_checks
+
+    def warned():
+        return [m.id for m in run_checks(include_deployment_checks=True) if m.id == "hongmei.W001"]
+
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert warned() == ["hongmei.W001"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/8",
+        }
+    }
+    assert warned() == []
+    settings.DEBUG = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert warned() == []

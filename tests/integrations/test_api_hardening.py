@@ -51,3 +51,33 @@ def test_a_good_cursor_still_pages(street, api_as):
     second = api_as("dispatcher").get(first["next"])
     assert second.status_code == 200
     assert len(second.json()["results"]) == 1
+
+
+@pytest.fixture
+def anon_limit_of_two(monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": None})
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_anonymous_throttle(
+    client, street, anon_limit_of_two
+):
+    codes = [
+        client.get("/api/docs/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(1, 5)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(
+    client, street, settings, anon_limit_of_two
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def get(forwarded):
+        return client.get("/api/docs/", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # nginx appends the address it saw; whatever the client wrote before it is ignored.
+    assert [get(f"6.6.6.{n}, 203.0.113.7") for n in range(3)] == [200, 200, 429]
+    assert get("203.0.113.8") == 200

@@ -72,7 +72,7 @@ def test_each_key_is_limited_to_its_requests_per_minute(client, street):
     assert post(client, secret).status_code == 201
     assert post(client, secret).status_code == 201
     refused = post(client, secret)
-    assert refused.status_code == 400
+    assert refused.status_code == 429
     assert json.loads(refused.content)[0]["code"] == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert Case.objects.filter(api_key=key).count() == 2

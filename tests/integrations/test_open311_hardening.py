@@ -11,6 +11,7 @@ from django.test import Client
 from cases import workflow
 from cases.models import Case
 from cases.workflow import Actor
+from integrations import keys
 from tests import factories
 
 BASE = "/open311/v2"
@@ -105,3 +106,34 @@ def test_control_characters_in_list_arguments_are_dropped(client, street, name):
     )
     body = json.loads(client.get(f"{BASE}/requests.json", {name: value}).content)
     assert [request["service_request_id"] for request in body] == [case.number]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["description", "address_string", "first_name", "last_name", "attribute[shop_name]"],
+)
+def test_markup_is_refused_in_every_text_argument_of_a_post(client, street, field):
+    data = {
+        "api_key": "hongmei-demo-key",
+        "service_code": "signboard",
+        "address_string": "虹梅路 1号",
+        "attribute[shop_name]": "川味小厨",
+    }
+    data[field] = "<img src=x onerror=alert(1)>"
+    response = client.post(f"{BASE}/requests.json", data)
+    assert response.status_code == 400
+    assert {"code": 400, "description": f"{field} must be plain text, without HTML or code."} in (
+        json.loads(response.content)
+    )
+    assert not Case.objects.exists()
+
+
+def test_a_key_over_its_limit_gets_a_429_with_retry_after(client, street):
+    key, secret = keys.create_key(name="Busy", channel=Case.Channel.OPEN311, requests_per_minute=1)
+    data = {"api_key": secret, "service_code": "litter", "address_string": "虹梅路 1号"}
+    assert client.post(f"{BASE}/requests.json", data).status_code == 201
+    refused = client.post(f"{BASE}/requests.xml", data)
+    assert refused.status_code == 429
+    assert b"<code>429</code>" in refused.content
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert Case.objects.filter(api_key=key).count() == 1

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import notifications, replay, wording
 from cases.models import Notification, StaffProfile, State
-from tests.factories import case_in
+from tests.factories import act, case_in
 
 INBOX = "/staff/notifications/"
 
@@ -151,3 +151,34 @@ def test_the_list_follows_when_things_happened_even_for_replayed_history(hangtia
         older,
         oldest,
     ]
+
+
+def test_a_party_the_case_has_left_keeps_the_message_but_not_its_content(hangtian, street):
+    case = case_in(street, State.DISPATCHED, description="楼下垃圾堆积，住户张某家门口")
+    act(street, case, "reassign", "dispatcher", lead_party=street.parties["rc-qinbei"], reason="x")
+    hangtian.cookies["django_language"] = "en"
+    text = hangtian.get(INBOX).content.decode()
+    assert "楼下垃圾堆积" not in text and "Litter and dirty street" not in text
+    assert f"Case {case.number} is no longer among your party&#x27;s cases" in text
+    row = Notification.objects.filter(user=street.users["hangtian"], case=case).first()
+    response = hangtian.post(f"/staff/notifications/{row.pk}/open/")
+    assert response.url == INBOX
+    row.refresh_from_db()
+    assert row.read_at is not None
+    # The new lead party reads it whole.
+    hangtian.force_login(street.users["qinbei"])
+    assert "楼下垃圾堆积" in hangtian.get(INBOX).content.decode()
+
+
+def test_an_invitation_to_a_meeting_the_party_has_left_hides_the_agenda(hangtian, street):
+    from meetings import agenda, invitations
+    from tests.meetings.helpers import plan, secretary
+
+    meeting = plan(street)
+    agenda.add_topic(meeting, user=secretary(street), title="航天新苑停车整治")
+    invitations.invite(meeting, user=secretary(street))
+    assert "航天新苑停车整治" in hangtian.get(INBOX).content.decode()
+    meeting.members.remove(street.parties["rc-hangtian"])
+    text = hangtian.get(INBOX).content.decode()
+    assert "航天新苑停车整治" not in text
+    assert "您的单位已不再参加的联席会议" in text

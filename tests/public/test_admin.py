@@ -18,7 +18,8 @@ def test_a_case_filed_from_the_form_shows_in_the_admin_with_its_photo(
     case = Case.objects.get()
     client.force_login(street.users["admin"])
     page = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
-    photo = case.attachments.get().file.url
+    photo = reverse("staff:case_photo", args=[case.number, case.attachments.get().pk])
     assert f'<img src="{photo}"' in page
+    assert client.get(photo).status_code == 200  # the admin's superuser sees every case
     for shown in (case.number, "航天新苑二村小区", "虹梅物业服务公司", "routing rule"):
         assert shown in page

@@ -105,9 +105,9 @@ def test_tracking_page_never_shows_personal_data_staff_notes_or_internal_discuss
             assert secret not in html, (token == case.token, secret)
         assert "已清理完毕" in html  # the result note is public
         assert "航天新苑居委会已联系报告人" in html  # the contact, without its note
-        assert internal_photo.file.url not in html
+        assert f"/photos/{internal_photo.pk}/" not in html
         evidence = case.attachments.get(kind="evidence")
-        assert evidence.file.url in html
+        assert f"/t/{token}/photos/{evidence.pk}/" in html
 
 
 def test_a_follower_watches_the_case_but_may_not_act_or_read_the_description(client, leaky):

@@ -551,3 +551,27 @@ def test_overdue_and_due_soon_follow_the_current_deadline(street):
 def test_every_event_kind_has_a_label():
     assert set(workflow.ACTIONS) | {"file", "merge", "anonymise"} == set(workflow.EVENT_LABELS)
     assert Event._meta.get_field("kind").max_length >= max(map(len, workflow.EVENT_LABELS))
+
+
+def test_a_deadline_without_a_time_zone_is_refused(street):
+    """A deadline is a moment: a date and time without its zone is an input error, not a
+    guess (and never a crash comparing it with the clock)."""
+    case = case_in(street, State.AWAITING_MEETING)
+    naive = (timezone.now() + timedelta(days=3)).replace(tzinfo=None)
+    error = refused(
+        case,
+        workflow.InvalidInput,
+        "decide",
+        staff(street, "secretary"),
+        lead_party=street.parties["cityops"],
+        deadline=naive,
+    )
+    assert error.field == "deadline"
+
+
+def test_a_note_of_exactly_4000_characters_is_taken_and_one_more_is_refused(street):
+    """Notes and reasons hold up to 4,000 characters (docs/workflow.md), not one more."""
+    case = case_in(street, State.IN_PROGRESS)
+    refused(case, workflow.InvalidInput, "note", staff(street, "hangtian"), note="记" * 4001)
+    case = act(street, case, "note", "hangtian", note="记" * 4000)
+    assert case.events.latest("pk").note == "记" * 4000

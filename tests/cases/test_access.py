@@ -53,3 +53,37 @@ def test_staff_sign_in_and_out(client, street):
     response = client.post("/staff/login/", {"username": "dispatcher", "password": "hongmei-demo"})
     assert response.status_code == 302 and response.url == "/staff/"
     assert client.post("/staff/logout/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "username, may",
+    [
+        ("dispatcher", True),
+        ("supervisor", True),
+        ("admin", True),  # a superuser without any membership
+        ("inspector", False),
+        ("secretary", False),
+        ("hangtian", False),
+    ],
+)
+def test_who_imports_12345_work_orders(street, username, may):
+    """Dispatchers and supervisors import work orders, and so do superusers (design §2);
+    nobody else, whatever else they may do."""
+    assert people.may_import_work_orders(street.users[username]) is may
+
+
+def test_a_superuser_without_membership_works_the_supervisors_pages(street, client):
+    """An administrator with no membership sees the supervisor's queues; one who also holds
+    a role works that role's pages instead."""
+    admin = street.users["admin"]
+    assert people.roles_of(admin) == set()
+    assert people.acting_roles(admin) == {"supervisor"}
+    assert people.acting_roles(street.users["dispatcher"]) == {"dispatcher"}
+    client.force_login(admin)
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    assert [queue.code for queue, _count in page.context["tabs"]] == [
+        "open",
+        "overdue",
+        "supervised",
+    ]

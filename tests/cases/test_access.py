@@ -3,7 +3,7 @@ from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
 from cases import access, people
-from cases.models import State
+from cases.models import Membership, State
 from tests import factories
 
 
@@ -72,13 +72,19 @@ def test_who_imports_12345_work_orders(street, username, may):
     assert people.may_import_work_orders(street.users[username]) is may
 
 
-def test_a_superuser_without_membership_works_the_supervisors_pages(street, client):
+def test_a_superuser_without_membership_works_the_supervisors_pages(
+    street, client, django_user_model
+):
     """An administrator with no membership sees the supervisor's queues; one who also holds
     a role works that role's pages instead."""
     admin = street.users["admin"]
     assert people.roles_of(admin) == set()
     assert people.acting_roles(admin) == {"supervisor"}
     assert people.acting_roles(street.users["dispatcher"]) == {"dispatcher"}
+    holding = django_user_model.objects.create_superuser("chief", password="x")
+    centre = people.party_as(street.users["dispatcher"], "dispatcher")
+    Membership.objects.create(user=holding, party=centre, role="dispatcher")
+    assert people.acting_roles(holding) == {"dispatcher"}
     client.force_login(admin)
     page = client.get("/staff/")
     assert page.status_code == 200

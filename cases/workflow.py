@@ -543,9 +543,10 @@ def perform(
     event.case is the updated case. Raises a WorkflowError, changing nothing, when the
     action is not allowed now, not for this actor, or its inputs are missing or wrong.
 
-    `at` backdates the action (imports, the demo seed); it defaults to now.
+    `at` backdates the action (imports, the demo seed); it defaults to now: the moment the
+    case's row lock is held, so that an action that waited for another one is recorded after it.
     """
-    at = at or timezone.now()
+    given_at = at
     case_id = case.pk if isinstance(case, Case) else case
     spec = _spec(action)
     stored: list[str] = []
@@ -556,6 +557,7 @@ def perform(
                 .select_related("category")
                 .get(pk=case_id)
             )
+            at = given_at or timezone.now()
             role, party = check(locked, action, actor, at)
             clean = clean_inputs(spec, locked, inputs, at)
             from_state = locked.state

@@ -623,7 +623,14 @@ def _play(story, rng, dispatch_to, earlier):
             story.step("reject", "dispatcher", reason="经核实不属于街道管辖范围，已告知报告人。")
             return
         if roll < 0.09 and earlier:
-            original = rng.choice([c for c in earlier[-30:] if c.state != State.REJECTED] or [None])
+            # A duplicate of a case filed before it: the merge event must not precede the
+            # original's filing.
+            earlier_open = [
+                c
+                for c in earlier[-30:]
+                if c.state != State.REJECTED and c.created_at < case.created_at
+            ]
+            original = rng.choice(earlier_open or [None])
             if original is not None:
                 story.step("reject", "dispatcher", reason="重复报告", duplicate_of=original)
                 return

@@ -182,11 +182,11 @@ def test_report_and_csv_queries_stay_the_same(signed_in, street, django_assert_n
     many_cases(street, 4)
     rollup.rebuild()
     with django_assert_num_queries(23):
-        client.get(REPORT)
+        assert client.get(REPORT).status_code == 200
     with django_assert_num_queries(10):  # 9 and the export's audit row
-        client.get(EXPORT)
+        assert client.get(EXPORT).status_code == 200
     many_cases(street, 12)
     with django_assert_num_queries(23):
-        client.get(REPORT)
+        assert client.get(REPORT).status_code == 200
     with django_assert_num_queries(10):
-        client.get(EXPORT)
+        assert client.get(EXPORT).status_code == 200

@@ -3,8 +3,10 @@
 It reads only what each event says (kind, actor_role, actor_party, from/to state, data and
 time) and the design's table typed out by hand (tests/design_rules.py); it never imports
 cases.workflow's ACTIONS or Spec. From the history it rebuilds the case's state, lead party,
-active co-party shares (and which have reported), the return / rework / reopen counters and
-the satisfaction rating, checks that each state change was made by someone the design allows
+active co-party shares (and which have reported), the return / rework / reopen counters,
+the satisfaction rating and the running resolution deadline (from the category's limit on
+the working-time clock, the meeting's decision or an approved extension), checks that
+each state change was made by someone the design allows
 (a handler only for the lead party of the moment; the reporter's reopen only after a
 dissatisfied rating and within 7 days of closing; a co-party's report only from an active
 co-party, once; a resolution with unreported shares only with a reason naming them) and then
@@ -15,8 +17,9 @@ compares what it rebuilt with the case row.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from cases import sla
 from tests import design_rules as design
 
 # Design §6: "reporter (dissatisfied, within 7 days)".
@@ -36,6 +39,7 @@ class Model:
     reopens: int = 0
     satisfaction: str = ""
     closed_at: object = None
+    resolve_due: object = None
     problems: list = field(default_factory=list)
 
 
@@ -50,8 +54,10 @@ def _role(event, model):
     return event.actor_role
 
 
-def replay(events):
-    """Rebuild a case from its events (in time order)."""
+def replay(events, limit=None):
+    """Rebuild a case from its events (in time order). `limit(at)` gives the resolution
+    deadline a round started at `at` gets from the category (design §5); without it the
+    deadline is not rebuilt."""
     m = Model()
     for e in events:
         say = m.problems.append
@@ -75,6 +81,7 @@ def replay(events):
             if role not in roles and (e.kind, role) not in design.UNDECIDED:
                 say(f"{e.kind} by {role}, which the design does not allow")
             _effect(m, e, data, role, say)
+            _deadline(m, e, data, limit)
             m.state = target
         elif e.to_state or e.from_state:
             say(f"{e.kind} is no state change of the design but moved {e.from_state}→{e.to_state}")
@@ -88,6 +95,9 @@ def replay(events):
                 say(f"party {party} reported on its share twice")
             else:
                 m.shares[party] = True
+        elif e.kind == "approve_extension":
+            # Design §6: an approved extension becomes the resolution deadline.
+            m.resolve_due = _moment(data.get("to"))
         elif e.kind == "rate":
             if m.state != design.CLOSED or m.satisfaction:
                 say(f"rate while {m.state} (rated before: {m.satisfaction or 'no'})")
@@ -95,6 +105,21 @@ def replay(events):
                 say(f"rate by {e.actor_role}")
             m.satisfaction = data.get("rating", "")
     return m
+
+
+def _moment(text):
+    return datetime.fromisoformat(text) if text else None
+
+
+def _deadline(m, e, data, limit):
+    """Design §5: a dispatch (or a rework) starts the resolution clock afresh from its own
+    moment with the category's limit; the joint meeting's decision sets the deadline itself."""
+    if limit is None:
+        return
+    if e.kind in ("dispatch", "reassign", "rework"):
+        m.resolve_due = limit(e.created_at)
+    elif e.kind == "decide":
+        m.resolve_due = _moment(data.get("resolve_due"))
 
 
 def _effect(m, e, data, role, say):
@@ -136,8 +161,17 @@ def oracle_problems(case, events=None):
     """What the case row says that its history does not (and what the history breaks)."""
     if events is None:
         events = list(case.events.order_by("created_at", "id"))
-    m = replay(events)
+    category = case.category
+
+    def limit(at):
+        return sla.deadline(at, category.resolve_hours, calendar_hours=case.calendar_hours)
+
+    m = replay(events, limit)
     problems = [f"{case.number}: {p}" for p in m.problems]
+    if case.state in (design.DISPATCHED, design.IN_PROGRESS) and case.resolve_due != m.resolve_due:
+        problems.append(
+            f"{case.number}: resolve_due is {case.resolve_due}, its events say {m.resolve_due}"
+        )
     active = {s.party_id: s.reported_at is not None for s in case.shares.all() if s.is_active}
     rebuilt = {
         "state": m.state,

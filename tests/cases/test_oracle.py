@@ -1,6 +1,7 @@
 """The event-replay oracle (tests/oracle.py) against every case the product's writers make:
 the demo seed, the synthetic generator, the workflow itself; and proof that it can fail."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -45,6 +46,17 @@ def test_the_oracle_sees_a_row_that_lies(street):
     assert any("return_count" in p for p in problems)
     assert any("lead_party" in p for p in problems)
     assert any("active shares" in p for p in problems)
+
+
+def test_the_oracle_sees_a_resolution_deadline_its_events_do_not_give(street):
+    """Design §5: the deadline runs from the dispatch with the category's limit; a row whose
+    deadline was moved by hand, not by an approved extension, is named."""
+    case = factories.case_in(street, State.IN_PROGRESS)
+    assert oracle_problems(case) == []
+    later = case.resolve_due + timedelta(hours=1)
+    Case.objects.filter(pk=case.pk).update(resolve_due=later)
+    problems = oracle_problems(Case.objects.get(pk=case.pk))
+    assert any("resolve_due" in p for p in problems)
 
 
 def ev(kind, role, party=None, frm="", to="", data=None, at=None):

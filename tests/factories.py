@@ -1,9 +1,13 @@
 """Test data made the way the product makes it: through the demo seed's configuration and
 the workflow's own functions."""
 
+import io
 from datetime import datetime
 
+from PIL import Image
+
 from cases import workflow
+from cases.images import Photo
 from cases.memo import clear_all
 from cases.models import Case, Party, Reporter, State
 from cases.workflow import Actor
@@ -106,3 +110,10 @@ def aware(*args):
     from zoneinfo import ZoneInfo
 
     return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def tiny_photo():
+    """An 8×8 red JPEG, cleaned as an upload would be: evidence for a resolution."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "JPEG")
+    return Photo(data=out.getvalue(), width=8, height=8)

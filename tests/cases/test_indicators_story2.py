@@ -29,8 +29,7 @@ import time_machine
 
 from cases import indicators, rollup
 from cases.indicators import Selection
-from tests.cases.test_workflow import tiny_photo
-from tests.factories import act, aware, new_case
+from tests.factories import act, aware, new_case, tiny_photo
 
 NOVEMBER = Selection(date(2026, 11, 2), date(2026, 11, 14))
 THE_END = aware(2026, 11, 14, 0, 0)

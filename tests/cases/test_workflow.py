@@ -4,11 +4,10 @@ import pytest
 from django.utils import timezone
 
 from cases import sla, workflow
-from cases.images import Photo
 from cases.models import Attachment, Case, Event, Follower, State
 from cases.workflow import Actor
 from tests import factories
-from tests.factories import act, case_in, staff
+from tests.factories import act, case_in, staff, tiny_photo
 
 
 def refused(case, error, action, actor, **inputs):
@@ -25,16 +24,6 @@ def refused(case, error, action, actor, **inputs):
     )
     assert case.events.count() == events
     return info.value
-
-
-def tiny_photo():
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(out, "JPEG")
-    return Photo(data=out.getvalue(), width=8, height=8)
 
 
 # ---------------------------------------------------------------------------- who may act

@@ -17,7 +17,7 @@ from cases import workflow
 from cases.models import Case, State
 from cases.workflow import ACTIONS, Actor
 from tests import factories
-from tests.cases.test_workflow import tiny_photo
+from tests.factories import tiny_photo
 from tests.invariants import history_problems
 
 PEOPLE = [

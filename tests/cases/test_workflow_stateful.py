@@ -46,7 +46,7 @@ from cases.models import Case
 from cases.workflow import Actor
 from tests import design_rules as design
 from tests import factories
-from tests.cases.test_workflow import tiny_photo
+from tests.factories import tiny_photo
 from tests.invariants import history_problems
 from tests.oracle import DISSATISFIED, REOPEN_WINDOW, replay
 

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,16 +38,61 @@ def show(*names, **env):
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    result = manage("check", DEBUG="0")
-    assert result.returncode != 0
+def python(code, **env):
+    """Run `code` in a fresh interpreter with `env` (and none of the suite's DEBUG,
+    SECRET_KEY, ALLOWED_HOSTS)."""
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "hongmei.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+MISSING = "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off"
+
+
+@pytest.mark.parametrize("env", [{}, {"DEBUG": "0"}])
+def test_the_web_application_refuses_to_start_without_a_secret_key(env):
+    """Nothing set (or DEBUG=0) and no SECRET_KEY: no development key stands in, and the
+    WSGI and ASGI applications stop with the reason instead of serving."""
+    for module in ("hongmei.wsgi", "hongmei.asgi"):
+        result = python(f"import {module}", **env)
+        assert result.returncode != 0, module
+        assert MISSING in result.stderr, module
+
+
+def test_the_worker_refuses_to_start_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "hongmei", "worker", "-P", "solo"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")},
+            "REDIS_URL": os.environ["REDIS_URL"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_debug_is_off_and_a_secret_key_required_when_nothing_is_set():
-    result = manage("check")
+def test_without_a_key_nothing_can_sign_but_commands_that_sign_nothing_run():
+    """Checks and migrations need no key; signing (sessions, CSRF, tracking links) raises."""
+    assert manage("check").returncode == 0
+    result = python(
+        "import django; django.setup(); from django.core import signing; signing.dumps(1)"
+    )
     assert result.returncode != 0
-    assert "django.core.exceptions.ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+    settings_module = python("import hongmei.settings as m; print(repr(m.SECRET_KEY))")
+    assert settings_module.stdout.strip() == "''"
 
 
 def test_debug_is_off_unless_set_and_hosts_are_the_loopback_names():

@@ -15,7 +15,7 @@ DEV_ENV = DEBUG=1 SECRET_KEY="$${SECRET_KEY:-hongmei-development-key-not-secret}
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-dates test-deep mutate setup setup-dev system-packages messages lint format lock clean \
-	worker beat worker-beat broker bench
+	worker beat worker-beat broker bench prod prod-start prod-stop prod-smoke drills backup restore soak
 
 help:
 	@echo "make run     set everything up and start the app with demo data at http://$(HOST):$(PORT)/"
@@ -30,6 +30,11 @@ help:
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract translatable strings into locale/ (then translate, then make)"
 	@echo "make lock    re-lock requirements*.lock from pyproject.toml"
+	@echo "make prod    the production stack on loopback: nginx (TLS), gunicorn, worker, beat, DEBUG off"
+	@echo "             (prod-start / prod-stop in the background); make prod-smoke: the browser journey"
+	@echo "make drills  fault drills under load (worker, Redis, PostgreSQL, gunicorn, backup)"
+	@echo "make backup  database and photos into var/backups; make restore FILE=... into a fresh database"
+	@echo "make soak MINUTES=10  a steady mixed load against the production stack"
 	@echo "make bench   benchmark at 10k and 1M cases with gunicorn on PostgreSQL (BENCH_SIZES=...)"
 
 # ---------------------------------------------------------------- setup
@@ -46,16 +51,23 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.lock
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the map files (Leaflet): install Node.js and npm."; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+# The map files (Leaflet) are npm packages, fetched by Python from the registry and checked
+# against package-lock.json's hashes: no Node.js needed (tools/frontend.py).
+node_modules/.installed: package.json package-lock.json | $(BIN)/python
+	$(PY) tools/frontend.py
 	touch $@
 
-# gettext's msgfmt compiles the translations; Chromium runs the browser tests.
+# gettext's msgfmt compiles the translations; Chromium runs the browser tests; nginx (with
+# Debian's brotli modules) fronts the production stack of `make prod`.
 system-packages:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ "$(NEED_CHROMIUM)" = 1 ]; then command -v chromium >/dev/null || missing="$$missing chromium"; fi; \
+	if [ "$(NEED_NGINX)" = 1 ]; then \
+	  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	  [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || missing="$$missing libnginx-mod-http-brotli-static libnginx-mod-http-brotli-filter"; \
+	  command -v openssl >/dev/null || missing="$$missing openssl"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -111,6 +123,49 @@ MUTATE_ARGS ?= --max-per-module 10 --budget 1500
 mutate: setup-dev
 	$(PY) tools/mutate.py $(MUTATE_ARGS)
 
+# ---------------------------------------------------------------- production, on this machine
+# nginx + gunicorn + a Celery worker and beat, DEBUG off, on loopback (tools/prodstack.py,
+# docs/deploy.md). PROD_DATABASE_URL and PROD_REDIS_URL say where; the demo street is loaded.
+
+prod: NEED_NGINX = 1
+prod: system-packages setup
+	$(PY) tools/prodstack.py run
+
+prod-start: NEED_NGINX = 1
+prod-start: system-packages setup
+	$(PY) tools/prodstack.py start
+
+prod-stop:
+	$(PY) tools/prodstack.py stop
+
+# The browser journey through nginx, against a stack of its own, started and stopped here.
+prod-smoke: NEED_NGINX = 1
+prod-smoke: NEED_CHROMIUM = 1
+prod-smoke: system-packages setup-dev
+	$(PY) tools/prod_smoke.py --own-stack
+
+# Fault drills against the production stack, each under load (tools/drills.py).
+DRILLS ?= worker redis postgres web backup
+drills: NEED_NGINX = 1
+drills: system-packages setup-dev
+	$(PY) tools/drills.py $(DRILLS)
+
+# pg_dump (custom format) and the media files, named by time, into BACKUP_DIR.
+BACKUP_DIR ?= var/backups
+backup: setup
+	$(PY) tools/backup.py backup --into $(BACKUP_DIR)
+
+# Into a fresh database (RESTORE_DATABASE_URL, default a new one named after the file).
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/hongmei-....tar"; exit 2; }
+	$(PY) tools/backup.py restore $(FILE)
+
+# A steady mixed load against a production stack of its own for MINUTES minutes.
+MINUTES ?= 10
+soak: NEED_NGINX = 1
+soak: system-packages setup-dev
+	$(PY) tools/soak.py --minutes $(MINUTES)
+
 # ---------------------------------------------------------------- background work
 # Workers send the notifications and run the sweeps (docs/operations.md). They need a
 # broker; without one, `make run` runs each task in-process and nothing is scheduled.
@@ -164,4 +219,4 @@ lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 --quiet --no-header
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache var/prod var/prod-smoke

@@ -35,6 +35,9 @@ class Message:
     text: str
     html: str
     sms: str
+    # The outbox row it comes from: one notification is one e-mail, whichever worker or
+    # retry sends it (its Message-ID), so a receiving server can drop a second copy.
+    notification_id: int | None = None
 
 
 @cache
@@ -71,6 +74,7 @@ def render(notification: Notification) -> Message:
             text=engine.get_template("notifications/email.txt").render(context),
             html=render_to_string("notifications/email.html", context),
             sms=engine.get_template("notifications/sms.txt").render(context).strip(),
+            notification_id=notification.pk,
         )
 
 

@@ -251,8 +251,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 CELERY_BEAT_SCHEDULE = {
     "outbox": {
         "task": "cases.tasks.sweep_outbox",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": float(env("HONGMEI_OUTBOX_SWEEP_SECONDS", "60")),
+        "options": {"expires": float(env("HONGMEI_OUTBOX_SWEEP_SECONDS", "60")) - 5},
     },
     "deadlines": {
         "task": "cases.tasks.sweep_deadlines",
@@ -360,6 +360,9 @@ HONGMEI_SMS_BACKEND = env("HONGMEI_SMS_BACKEND", "cases.sms.ConsoleBackend")
 HONGMEI_NOTIFICATION_MAX_ATTEMPTS = int(env("HONGMEI_NOTIFICATION_MAX_ATTEMPTS", "8"))
 # The first retry waits this long; each further one twice as long (at most six hours).
 HONGMEI_NOTIFICATION_RETRY_SECONDS = int(env("HONGMEI_NOTIFICATION_RETRY_SECONDS", "60"))
+# How long a worker that took a message to send owns it; after that (the worker died) the
+# outbox sweep sends it again.
+HONGMEI_NOTIFICATION_CLAIM_SECONDS = int(env("HONGMEI_NOTIFICATION_CLAIM_SECONDS", "600"))
 HONGMEI_DUE_SOON_HOURS = int(env("HONGMEI_DUE_SOON_HOURS", "2"))
 HONGMEI_SATISFACTION_DELAY_HOURS = int(env("HONGMEI_SATISFACTION_DELAY_HOURS", "24"))
 # A reporter's name and contact are removed this long after their last case ended.

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import views_twofactor
 
+# Plain pages for a server error; 503 while the database is away (hongmei/errors.py).
+handler500 = "hongmei.errors.server_error"
+
 admin.site.site_header = _("Hongmei Street case tracker")
 admin.site.site_title = _("Hongmei case tracker")
 admin.site.index_title = _("Configuration")

@@ -236,7 +236,7 @@ def run_tests(src, tests, timeout, env):
         *tests,
     ]
     try:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and test paths
+        result = subprocess.run(
             cmd, cwd=src, env=env, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:

@@ -199,8 +199,13 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL")
 CACHE_URL = env("CACHE_URL", REDIS_URL)
 if CACHE_URL and CACHE_URL.startswith("redis"):
+    # Rides out Redis being away (hongmei/cache.py): reads miss, writes drop, no 500.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "hongmei.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -267,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
     "digest": {
         "task": "cases.tasks.send_digests",
         "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai; skips days off itself
+        "options": {"expires": 3600},
+    },
+    "orphan-files": {
+        "task": "cases.tasks.remove_orphan_files",
+        "schedule": crontab(hour=3, minute=45),
         "options": {"expires": 3600},
     },
     "retention": {

@@ -58,12 +58,19 @@ class Report:
         out = [
             f"cases {self.cases}, events {self.events}, stored files {self.files}",
             f"cases without their filing event first: {len(self.without_filing)}",
-            f"cases whose events do not chain (from_state ≠ the state before): {len(self.broken_history)}",
+            "cases whose events do not chain (from_state ≠ the state before): "
+            f"{len(self.broken_history)}",
             f"cases whose state is not where their events lead: {len(self.wrong_state)}",
             f"rows whose file is missing: {len(self.missing_files)}",
             f"files without a row: {len(self.orphan_files)}",
         ]
-        for name in ("without_filing", "broken_history", "wrong_state", "missing_files", "orphan_files"):
+        for name in (
+            "without_filing",
+            "broken_history",
+            "wrong_state",
+            "missing_files",
+            "orphan_files",
+        ):
             for item in getattr(self, name)[:10]:
                 out.append(f"  {name}: {item}")
         return out
@@ -79,7 +86,9 @@ def check(*, files: bool = True) -> Report:
 
     def close(pk):
         if pk is not None and state != states[pk]:
-            report.wrong_state.append(f"{numbers[pk]}: {states[pk]} recorded, {state} from its events")
+            report.wrong_state.append(
+                f"{numbers[pk]}: {states[pk]} recorded, {state} from its events"
+            )
 
     events = Event.objects.order_by("case_id", "created_at", "id").values_list(
         "case_id", "kind", "from_state", "to_state"
@@ -96,7 +105,9 @@ def check(*, files: bool = True) -> Report:
         first = False
         if from_state and state and from_state != state and case_id not in broken:
             broken.add(case_id)
-            report.broken_history.append(f"{numbers[case_id]}: {kind} from {from_state} after {state}")
+            report.broken_history.append(
+                f"{numbers[case_id]}: {kind} from {from_state} after {state}"
+            )
         if to_state:
             state = to_state
     close(current_case)

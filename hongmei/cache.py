@@ -25,7 +25,10 @@ def _warn(error):
     now = time.monotonic()
     if now - _last_warning > 60:
         _last_warning = now
-        log.warning("Redis cache unreachable (%s): reads miss and rate limits are off until it is back.", error)
+        log.warning(
+            "Redis cache unreachable (%s): reads miss and rate limits are off until it is back.",
+            error,
+        )
 
 
 class ResilientRedisCache(RedisCache):

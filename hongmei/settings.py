@@ -257,7 +257,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox": {
         "task": "cases.tasks.sweep_outbox",
         "schedule": float(env("HONGMEI_OUTBOX_SWEEP_SECONDS", "60")),
-        "options": {"expires": float(env("HONGMEI_OUTBOX_SWEEP_SECONDS", "60")) - 5},
+        "options": {"expires": 0.9 * float(env("HONGMEI_OUTBOX_SWEEP_SECONDS", "60"))},
     },
     "deadlines": {
         "task": "cases.tasks.sweep_deadlines",
@@ -299,6 +299,8 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that stops answering must not hold a worker for ever; the try is retried.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "虹梅街道网格化管理中心 <noreply@hongmei.invalid>")
 

@@ -34,8 +34,15 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 BASE = Path(__file__).resolve().parent.parent
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+PYTHON = (
+    str(BASE / ".venv" / "bin" / "python")
+    if (BASE / ".venv" / "bin" / "python").exists()
+    else sys.executable
+)
 
 
 def _digest(path: Path) -> str:
@@ -61,7 +68,18 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
     target = into / f"hongmei-{stamp}.tar"
     with tempfile.TemporaryDirectory(dir=into) as scratch:
         dump = Path(scratch) / "database.dump"
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump), url], check=True)
+        subprocess.run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                "--file",
+                str(dump),
+                url,
+            ],
+            check=True,
+        )
         archive = Path(scratch) / "media.tar.gz"
         files = 0
         with tarfile.open(archive, "w:gz") as tar:
@@ -71,7 +89,10 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
                         tar.add(path, arcname=str(path.relative_to(media)))
                         files += 1
         cases = subprocess.run(
-            ["psql", url, "-tAc", "SELECT count(*) FROM cases_case"], check=True, capture_output=True, text=True
+            ["psql", url, "-tAc", "SELECT count(*) FROM cases_case"],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         manifest = {
             "made": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -86,13 +107,19 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
             for name in ("manifest.json", "database.dump", "media.tar.gz"):
                 tar.add(Path(scratch) / name, arcname=name)
         partial.rename(target)
-    print(f"backup: {target} ({target.stat().st_size} bytes; {manifest['cases']} cases, {files} files)")
+    print(
+        f"backup: {target} ({target.stat().st_size} bytes; {manifest['cases']} cases, {files} files)"
+    )
     return target
 
 
-def restore(file: Path, *, database_url: str | None = None, media_root: Path | None = None) -> tuple[str, Path]:
+def restore(
+    file: Path, *, database_url: str | None = None, media_root: Path | None = None
+) -> tuple[str, Path]:
     stamp = file.stem.removeprefix("hongmei-").replace("-", "_")
-    source = _database_url(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres")
+    source = _database_url(
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    )
     if database_url is None:
         parts = urllib.parse.urlsplit(source)
         database_url = parts._replace(path=f"/hongmei_restore_{stamp}").geturl()
@@ -108,22 +135,30 @@ def restore(file: Path, *, database_url: str | None = None, media_root: Path | N
         for part in ("database.dump", "media.tar.gz"):
             if _digest(Path(scratch) / part) != manifest[part]["sha256"]:
                 raise SystemExit(f"{file}: {part} does not match its manifest; nothing restored.")
-        exists = subprocess.run(
-            ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip()
-        if exists:
-            raise SystemExit(f"Database {name} exists: restore goes into a fresh database.")
-        subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+        with psycopg.connect(admin, autocommit=True) as connection:
+            if connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone():
+                raise SystemExit(f"Database {name} exists: restore goes into a fresh database.")
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         subprocess.run(
-            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "-d", database_url,
-             str(Path(scratch) / "database.dump")],
+            [
+                "pg_restore",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "-d",
+                database_url,
+                str(Path(scratch) / "database.dump"),
+            ],
             check=True,
         )
         media_root.mkdir(parents=True, exist_ok=True)
         with tarfile.open(Path(scratch) / "media.tar.gz") as tar:
             tar.extractall(media_root, filter="data")
-    print(f"restore: database {name}, files in {media_root} ({manifest['cases']} cases in the backup)")
+    print(
+        f"restore: database {name}, files in {media_root} ({manifest['cases']} cases in the backup)"
+    )
     return database_url, media_root
 
 
@@ -131,12 +166,18 @@ def check(database_url: str, media_root: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": str(media_root), "DEBUG": "1"}
     env.setdefault("SECRET_KEY", "restore-check-signs-nothing")
     return subprocess.run(
-        [PYTHON, "manage.py", "check_records", "--allow-orphans"], cwd=BASE, env=env, capture_output=True, text=True
+        [PYTHON, "manage.py", "check_records", "--allow-orphans"],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Back up and restore the database and stored files.")
+    parser = argparse.ArgumentParser(
+        description="Back up and restore the database and stored files."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("backup")
     b.add_argument("--into", type=Path, default=BASE / "var" / "backups")
@@ -148,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.command == "backup":
         backup(arguments.into)
         return
-    url, media = restore(arguments.file, database_url=arguments.database_url, media_root=arguments.media_root)
+    url, media = restore(
+        arguments.file, database_url=arguments.database_url, media_root=arguments.media_root
+    )
     result = check(url, media)
     print(result.stdout, end="")
     if result.returncode:

@@ -58,7 +58,9 @@ class Browser:
 
     def request(self, method, path, data=None, headers=None, timeout=60):
         headers = {"Referer": self.base + "/", **(headers or {})}
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers=headers
+        )
         try:
             with self.opener.open(request, timeout=timeout) as response:
                 return response.status, response.headers, response.read()
@@ -88,7 +90,9 @@ def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
 def jpeg(seed: int) -> bytes:
     buffer = io.BytesIO()
     rng = random.Random(seed)
-    Image.new("RGB", (800, 600), tuple(rng.randrange(256) for _ in range(3))).save(buffer, "JPEG", quality=80)
+    Image.new("RGB", (800, 600), tuple(rng.randrange(256) for _ in range(3))).save(
+        buffer, "JPEG", quality=80
+    )
     return buffer.getvalue()
 
 
@@ -116,8 +120,17 @@ class Load:
     """`senders` threads of public sends (one in `photo_every` with a photo) and one staff
     thread of dispatches, until stop()."""
 
-    def __init__(self, base: str, *, run: str, senders: int = 2, photo_every: int = 3, staff: bool = True,
-                 party_ids: list[int] | None = None, pause: float = 0.2):
+    def __init__(
+        self,
+        base: str,
+        *,
+        run: str,
+        senders: int = 2,
+        photo_every: int = 3,
+        staff: bool = True,
+        party_ids: list[int] | None = None,
+        pause: float = 0.2,
+    ):
         self.base, self.run, self.senders, self.photo_every = base, run, senders, photo_every
         self.staff, self.party_ids, self.pause = staff, party_ids or [], pause
         self.sends: list[Send] = []
@@ -193,16 +206,22 @@ class Load:
                     ("email", f"load-{self.run}-{n}@example.com"),
                 ]
                 data, content_type = multipart(fields, photo)
-                status, headers, body = browser.request("POST", "/", data, {"Content-Type": content_type})
+                status, headers, body = browser.request(
+                    "POST", "/", data, {"Content-Type": content_type}
+                )
                 if status == 200 and b'name="seen_nearby"' in body:
                     seen = hidden(body.decode(), "seen_nearby")
                     data, content_type = multipart([*fields, ("seen_nearby", seen)], photo)
-                    status, headers, body = browser.request("POST", "/", data, {"Content-Type": content_type})
+                    status, headers, body = browser.request(
+                        "POST", "/", data, {"Content-Type": content_type}
+                    )
                 send.status = status
                 if status in RETRY_STATUSES:
                     raise _Retry(f"send {status}")
                 if status == 302 and "/sent/" in headers.get("Location", ""):
-                    status, _, page = browser.request("GET", urllib.parse.urlsplit(headers["Location"]).path)
+                    status, _, page = browser.request(
+                        "GET", urllib.parse.urlsplit(headers["Location"]).path
+                    )
                     match = re.search(r'class="case-number"[^>]*>([^<]+)<', page.decode())
                     send.number = match.group(1).strip() if match else ""
                     send.accepted = True
@@ -227,16 +246,27 @@ class Load:
                     browser = Browser(self.base)
                     browser.request("GET", "/staff/login/")
                     body = urllib.parse.urlencode(
-                        {"csrfmiddlewaretoken": browser.csrf(), "username": "dispatcher", "password": PASSWORD}
+                        {
+                            "csrfmiddlewaretoken": browser.csrf(),
+                            "username": "dispatcher",
+                            "password": PASSWORD,
+                        }
                     ).encode()
                     status, _, _ = browser.request(
-                        "POST", "/staff/login/", body, {"Content-Type": "application/x-www-form-urlencoded"}
+                        "POST",
+                        "/staff/login/",
+                        body,
+                        {"Content-Type": "application/x-www-form-urlencoded"},
                     )
                     if status != 302:
                         browser = None
                         raise _Retry(f"sign-in {status}")
                 with self._lock:
-                    todo = [s.number for s in self.sends if s.accepted and s.number and s.number not in done]
+                    todo = [
+                        s.number
+                        for s in self.sends
+                        if s.accepted and s.number and s.number not in done
+                    ]
                 for number in todo[:5]:
                     party = random.choice(self.party_ids) if self.party_ids else None
                     self.actions["sent"] += 1

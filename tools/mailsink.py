@@ -24,8 +24,9 @@ MAX_MESSAGE = 50 * 1024 * 1024
 
 
 class Sink:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, delay: float = 0):
         self.directory = directory
+        self.delay = delay
         directory.mkdir(parents=True, exist_ok=True)
         existing = [int(p.stem) for p in directory.glob("*.eml") if p.stem.isdigit()]
         self.numbers = itertools.count(max(existing, default=0) + 1)
@@ -53,7 +54,11 @@ class Sink:
                     await say("250 OK")
                 elif verb == "DATA":
                     await say("354 End data with <CR><LF>.<CR><LF>")
-                    self.keep(await self.read_data(reader))
+                    data = await self.read_data(reader)
+                    # A slow server: the drills kill a worker while it waits here, before
+                    # the message is kept and acknowledged.
+                    await asyncio.sleep(self.delay)
+                    self.keep(data)
                     await say("250 OK kept")
                 elif verb == "QUIT":
                     await say("221 Bye")
@@ -76,8 +81,8 @@ class Sink:
         return b"".join(lines)
 
 
-async def serve(port: int, directory: Path) -> None:
-    sink = Sink(directory)
+async def serve(port: int, directory: Path, delay: float = 0) -> None:
+    sink = Sink(directory, delay)
     server = await asyncio.start_server(sink.session, "127.0.0.1", port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -91,8 +96,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--directory", type=Path, required=True)
+    parser.add_argument(
+        "--delay", type=float, default=0, help="seconds before accepting each message"
+    )
     arguments = parser.parse_args()
-    asyncio.run(serve(arguments.port, arguments.directory))
+    asyncio.run(serve(arguments.port, arguments.directory, arguments.delay))
 
 
 if __name__ == "__main__":

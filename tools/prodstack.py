@@ -147,8 +147,12 @@ class Stack:
         say("checking the production settings (check --deploy)")
         out = self.manage("check", "--deploy", "--fail-level", "WARNING")
         say("  " + (out.stdout.strip().splitlines() or ["ok"])[-1])
-        say("collecting static files (compressed, hashed names)")
-        self.manage("collectstatic", "--noinput", "-v0")
+        fingerprint = static_fingerprint()
+        stamp = BASE / "staticfiles" / ".fingerprint"
+        if not stamp.exists() or stamp.read_text() != fingerprint:
+            say("collecting static files (hashed names, gzip and brotli beside each)")
+            self.manage("collectstatic", "--noinput", "-v0")
+            stamp.write_text(fingerprint)
         say("migrating")
         self.manage("migrate", "--noinput", "-v0")
         self.manage("load_calendar", "-v0")
@@ -283,6 +287,8 @@ class Stack:
                 str(self.mail_port),
                 "--directory",
                 str(self.mail),
+                "--delay",
+                self.extra.get("PROD_MAIL_DELAY", "0"),
             ],
             "web": [
                 str(BIN / "gunicorn"),
@@ -327,6 +333,13 @@ class Stack:
             # gunicorn and nginx write their own pid files; keep ours for the session.
             (self.directory / "run" / f"{name}.session").write_text(str(process.pid))
         return process.pid
+
+    def stop_process(self, name: str) -> None:
+        pid = self.pid(name)
+        if pid:
+            terminate(pid, name)
+        for path in (self.pidfile(name), self.directory / "run" / f"{name}.session"):
+            path.unlink(missing_ok=True)
 
     def pid(self, name: str) -> int | None:
         for path in (self.pidfile(name), self.directory / "run" / f"{name}.session"):
@@ -377,15 +390,28 @@ class Stack:
             if not pid:
                 continue
             say(f"stopping {name} ({pid})")
-            terminate(pid, name)
-            for path in (self.pidfile(name), self.directory / "run" / f"{name}.session"):
-                path.unlink(missing_ok=True)
+            self.stop_process(name)
 
     def status(self) -> dict[str, int | None]:
         return {name: self.pid(name) for name in ("mail", "worker", "beat", "web", "nginx")}
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def static_fingerprint() -> str:
+    """What collectstatic's result depends on: the project's static files, the front-end
+    packages and the locked Python packages (whose apps bring static files)."""
+    import hashlib
+
+    digest = hashlib.sha256((BASE / "requirements.lock").read_bytes())
+    sources = [BASE / "static", BASE / "node_modules", *BASE.glob("*/static")]
+    for source in sources:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
 
 
 def say(text: str) -> None:

@@ -102,6 +102,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: NEED_CHROMIUM = 1
+test: NEED_NGINX = 1
 test: system-packages setup-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 

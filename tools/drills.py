@@ -124,8 +124,18 @@ class Redis:
         self.directory = directory / "redis"
         self.process: subprocess.Popen | None = None
 
+    def ping(self) -> bool:
+        return (
+            subprocess.run(
+                ["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True
+            ).returncode
+            == 0
+        )
+
     def start(self):
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self.ping():  # left by an interrupted run: the port is the drills' own
+            self.shutdown()
         # As a production Redis would be: the queue survives a restart (append-only file).
         self.process = subprocess.Popen(
             [
@@ -146,19 +156,23 @@ class Redis:
             start_new_session=True,
         )
         for _ in range(50):
-            if (
-                subprocess.run(
-                    ["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True
-                ).returncode
-                == 0
-            ):
+            if self.ping():
                 return
             time.sleep(0.1)
         raise SystemExit("the drills' Redis did not start")
 
+    def shutdown(self):
+        subprocess.run(
+            ["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"], capture_output=True
+        )
+        for _ in range(100):
+            if not self.ping():
+                break
+            time.sleep(0.1)
+
     def stop(self):
+        self.shutdown()
         if self.process:
-            self.process.terminate()
             self.process.wait(20)
             self.process = None
 
@@ -301,6 +315,9 @@ class Drills:
         self.stack.extra["PROD_MAIL_DELAY"] = "0.5"
         self.stack.start_process("mail")
         load = self.load("worker")
+        warm = time.monotonic() + 30  # some sends first, so their e-mails are on their way
+        while time.monotonic() < warm and sum(s.accepted for s in load.sends) < 5:
+            time.sleep(0.5)
         in_flight = 0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -20,6 +20,7 @@ import email
 import email.policy
 import io
 import os
+import re
 import sys
 import tempfile
 import time
@@ -138,6 +139,58 @@ def act(page, url, number, action, fill=None):
     page.wait_for_load_state()
 
 
+# Every page each role reaches from its menus, in the production configuration: each must
+# answer below 400 with its static files, scripts and maps, and without a console error.
+WALK = {
+    "dispatcher": [
+        "/staff/",
+        "/staff/cases/",
+        "/staff/cases/?q=噪声",
+        "/staff/cases/map/",
+        "/staff/cases/new/",
+        "/staff/notifications/",
+        "/staff/dashboard/",
+        "/staff/meetings/",
+        "/staff/meetings/decisions/",
+        "/api/docs/",
+        "/staff/cases/{number}/",
+    ],
+    "cityops": ["/staff/", "/staff/cases/", "/staff/cases/{number}/", "/staff/notifications/"],
+    "secretary": ["/staff/meetings/", "/staff/meetings/new/", "/staff/meetings/decisions/"],
+}
+PUBLIC = ["/", "/open311/v2/services.json", "/open311/v2/requests.json", "{tracking}"]
+
+
+def walk(staff, resident, url, number, tracking):
+    pages = 0
+    for username, paths in WALK.items():
+        sign_in(staff, url, username)
+        for path in paths:
+            answer = staff.goto(url + path.format(number=number))
+            assert answer.status < 400, f"{username} {path}: {answer.status}"
+            staff.wait_for_load_state("networkidle")
+            pages += 1
+        if username == "secretary":  # and the meetings the demo street holds
+            staff.goto(url + "/staff/meetings/")
+            hrefs = staff.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+            meetings = sorted({h for h in hrefs if h and re.fullmatch(r"/staff/meetings/\d+/", h)})
+            assert meetings, "the demo street has meetings"
+            for path in meetings:
+                assert staff.goto(url + path).status < 400, path
+                staff.wait_for_load_state("networkidle")
+                pages += 1
+    for path in PUBLIC:
+        answer = resident.goto(
+            path.format(tracking=tracking) if path == "{tracking}" else url + path
+        )
+        assert answer.status < 400, f"{path}: {answer.status}"
+        pages += 1
+    resident.goto(tracking)
+    print(
+        f"smoke: {pages} more pages walked as the dispatcher, the squad, the secretary and the public"
+    )
+
+
 def case_row(stack: Stack, number: str) -> dict:
     with psycopg.connect(stack.database_url) as connection:
         row = connection.execute(
@@ -237,6 +290,8 @@ def journey(stack: Stack) -> None:
         row = case_row(stack, number)
         assert row["satisfaction"] == "satisfied", row
         print(f"smoke: the resident rated it; {row['events']} events on record")
+
+        walk(staff, resident, url, number, tracking)
 
         mails = wait_for_mail(stack, address, 4)
         time.sleep(3)  # anything sent twice would arrive now

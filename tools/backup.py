@@ -66,6 +66,8 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
     into.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = into / f"hongmei-{stamp}.tar"
+    with psycopg.connect(url) as connection:
+        cases = connection.execute("SELECT count(*) FROM cases_case").fetchone()[0]
     with tempfile.TemporaryDirectory(dir=into) as scratch:
         dump = Path(scratch) / "database.dump"
         subprocess.run(
@@ -88,15 +90,9 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
                     if path.is_file():
                         tar.add(path, arcname=str(path.relative_to(media)))
                         files += 1
-        cases = subprocess.run(
-            ["psql", url, "-tAc", "SELECT count(*) FROM cases_case"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
         manifest = {
             "made": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "cases": int(cases or 0),
+            "cases_when_begun": cases,  # the dump holds these and any filed while it ran
             "media_files": files,
             "database.dump": {"bytes": dump.stat().st_size, "sha256": _digest(dump)},
             "media.tar.gz": {"bytes": archive.stat().st_size, "sha256": _digest(archive)},
@@ -107,9 +103,7 @@ def backup(into: Path, *, database_url: str | None = None, media_root: str | Non
             for name in ("manifest.json", "database.dump", "media.tar.gz"):
                 tar.add(Path(scratch) / name, arcname=name)
         partial.rename(target)
-    print(
-        f"backup: {target} ({target.stat().st_size} bytes; {manifest['cases']} cases, {files} files)"
-    )
+    print(f"backup: {target} ({target.stat().st_size} bytes; {cases} cases or more, {files} files)")
     return target
 
 
@@ -157,7 +151,7 @@ def restore(
         with tarfile.open(Path(scratch) / "media.tar.gz") as tar:
             tar.extractall(media_root, filter="data")
     print(
-        f"restore: database {name}, files in {media_root} ({manifest['cases']} cases in the backup)"
+        f"restore: database {name}, files in {media_root} (at least {manifest['cases_when_begun']} cases)"
     )
     return database_url, media_root
 

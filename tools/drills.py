@@ -407,7 +407,15 @@ class Drills:
         time.sleep(10)
         load.stop()
         whole, lines = self.records()
-        ok = plain and set(answers) <= {503} and recovered is not None and whole
+        # Pages that need no database (the form, the sign-in page: configuration cached in
+        # the process) may still answer 200; anything that needs it must be the plain 503.
+        ok = (
+            plain
+            and 503 in answers
+            and set(answers) <= {200, 503}
+            and recovered is not None
+            and whole
+        )
         self.report(
             "postgres",
             load,

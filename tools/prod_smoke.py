@@ -172,7 +172,9 @@ def walk(staff, resident, url, number, tracking):
             pages += 1
         if username == "secretary":  # and the meetings the demo street holds
             staff.goto(url + "/staff/meetings/")
-            hrefs = staff.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+            hrefs = staff.eval_on_selector_all(
+                "main a", "links => links.map(a => a.getAttribute('href'))"
+            )
             meetings = sorted({h for h in hrefs if h and re.fullmatch(r"/staff/meetings/\d+/", h)})
             assert meetings, "the demo street has meetings"
             for path in meetings:

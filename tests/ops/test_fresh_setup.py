@@ -33,9 +33,16 @@ def path_without_node(tmp_path: Path) -> str:
 
 def test_make_setup_on_a_fresh_checkout_without_node(tmp_path):
     checkout = tmp_path / "checkout"
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file() and not source.is_symlink():
@@ -43,12 +50,21 @@ def test_make_setup_on_a_fresh_checkout_without_node(tmp_path):
             shutil.copy2(source, checkout / name)
     assert not (checkout / "node_modules").exists() and not (checkout / ".venv").exists()
     path = path_without_node(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "DJANGO_", "PYTEST"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("VIRTUAL_ENV", "DJANGO_", "PYTEST"))
+    }
     env["PATH"] = path
     assert shutil.which("npm", path=path) is None and shutil.which("node", path=path) is None
 
     setup = subprocess.run(
-        ["make", "setup", "PYTHON=python3"], cwd=checkout, env=env, capture_output=True, text=True, timeout=900
+        ["make", "setup", "PYTHON=python3"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
     assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
@@ -58,7 +74,11 @@ def test_make_setup_on_a_fresh_checkout_without_node(tmp_path):
     assert (checkout / "locale/zh_Hans/LC_MESSAGES/django.mo").exists()
     check = subprocess.run(
         [".venv/bin/python", "manage.py", "check"],
-        cwd=checkout, env={**env, "DEBUG": "1"}, capture_output=True, text=True, timeout=300,
+        cwd=checkout,
+        env={**env, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert check.returncode == 0, check.stderr
     assert "System check identified no issues" in check.stdout

@@ -64,6 +64,10 @@ class Stack:
     # Extra settings for the app processes, e.g. the drills' higher rate limits.
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # nginx and the processes run with their own working directories: absolute paths.
+        self.directory = (BASE / self.directory).resolve()
+
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.https_port}"

@@ -108,7 +108,6 @@ def processes(stack: Stack) -> dict[str, int]:
         for member in [pid, *children(pid)]:
             try:
                 status = Path(f"/proc/{member}/status").read_text()
-                command = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")[0].decode()
             except FileNotFoundError:
                 continue
             rss = next(
@@ -116,7 +115,7 @@ def processes(stack: Stack) -> dict[str, int]:
                 0,
             )
             role = "master" if member == pid else f"child {member}"
-            out[f"{name} {role} ({Path(command).name})"] = rss
+            out[f"{name} {role}"] = rss
     return out
 
 

@@ -353,7 +353,7 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool:
     except Exception as error:
         _failed(notification, error, now)
         return False
-    _finish(notification, Status.SENT, sent_at=timezone.now(), **accepted)
+    _finish(notification, Status.SENT, **({"sent_at": timezone.now()} | accepted))
     return True
 
 
@@ -378,8 +378,8 @@ def _send_email(notification, address, message):
 
 
 def _send_sms(notification, address, message):
-    """Send through the configured gateway; returns what to record of its answer (its id,
-    a receipt to wait for)."""
+    """Send through the configured gateway; returns what to record of its answer (when it
+    was sent, its id, a receipt to wait for)."""
     backend = sms.get_backend()
     accepted = backend.send(
         sms.TextMessage(

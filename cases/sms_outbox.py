@@ -61,20 +61,25 @@ def take_daily_place(notification: Notification, phone: str, *, now: datetime) -
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, phone]
                 )
-        used = (
-            Notification.objects.filter(
-                channel=Channel.SMS,
-                sms_day=day,
-                status__in=(Status.SENDING, Status.SENT),
-                reporter__phone=phone,
-            )
-            .exclude(pk=notification.pk)
-            .count()
-        )
-        if used >= cap:
+        if counted(phone, day, besides=notification.pk) >= cap:
             return False
         Notification.objects.filter(pk=notification.pk).update(sms_day=day)
     return True
+
+
+def counted(phone: str, day: date, *, besides: int) -> int:
+    """The text messages to `phone` counted against its cap on `day`, besides one row:
+    those sent, or being sent, that day."""
+    return (
+        Notification.objects.filter(
+            channel=Channel.SMS,
+            sms_day=day,
+            status__in=(Status.SENDING, Status.SENT),
+            reporter__phone=phone,
+        )
+        .exclude(pk=besides)
+        .count()
+    )
 
 
 def cap_reached_text() -> str:
@@ -86,10 +91,12 @@ def cap_reached_text() -> str:
 
 
 def on_accepted(backend: sms.BaseBackend, message_id: str, *, now: datetime) -> dict:
-    """The fields to record on a row whose message the gateway accepted under `message_id`."""
+    """The fields to record on a row whose message the gateway accepted at `now` under
+    `message_id` ("" if it gives none)."""
+    fields: dict = {"sent_at": now}
     if not message_id:
-        return {}
-    fields: dict = {"provider_id": message_id[:64]}
+        return fields
+    fields["provider_id"] = message_id[:64]
     if backend.receipts:
         fields |= {"receipt": Receipt.WAITING, "receipt_poll_at": now + FIRST_POLL}
     return fields

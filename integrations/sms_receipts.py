@@ -26,7 +26,7 @@ def aliyun(request, token):
         raise Http404
     try:
         receipts = sms_aliyun.parse_reports(json.loads(request.body))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         # The gateway pushes again on any answer but code 0; a malformed push never passes.
         return JsonResponse({"code": 400, "msg": str(error)}, status=400)
     sms_outbox.record(receipts)

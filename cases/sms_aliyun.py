@@ -226,7 +226,14 @@ class AliyunBackend(BaseBackend):
             raise refusal(answer["Code"], str(answer.get("Message", "")))
         return answer
 
-    def signed(self, action: str, params: dict[str, str], *, now=None, nonce=None) -> dict:
+    def signed(
+        self,
+        action: str,
+        params: dict[str, str],
+        *,
+        now: datetime | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
         """`params` with the common parameters and the signature."""
         now = now or datetime.now(UTC)
         full = {

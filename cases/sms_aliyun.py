@@ -188,9 +188,10 @@ class AliyunBackend(BaseBackend):
                 "CurrentPage": "1",
             },
         )
-        details = (answer.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+        listed = answer.get("SmsSendDetailDTOs")
+        details = listed.get("SmsSendDetailDTO") if isinstance(listed, dict) else None
         for detail in details if isinstance(details, list) else []:
-            status = detail.get("SendStatus")
+            status = detail.get("SendStatus") if isinstance(detail, dict) else None
             if status == 3:
                 return Receipt(message_id, True, _beijing(detail.get("ReceiveDate")))
             if status == 2:

@@ -142,7 +142,8 @@ def poll_receipts(*, now: datetime | None = None, batch: int = POLL_BATCH) -> in
             continue
         try:
             receipt = backend.receipt(row.provider_id, phone, sent_at)
-        except (sms.TransientError, sms.PermanentError) as error:
+        except Exception as error:
+            # Whatever went wrong, this row waits for its next query; the others go on.
             log.warning("Receipt of notification %s not read: %s", row.pk, error)
             receipt = sms.Receipt(row.provider_id, None)
         if receipt.delivered is None or not record([receipt]):

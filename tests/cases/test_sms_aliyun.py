@@ -318,6 +318,25 @@ def test_a_gateway_down_while_polling_leaves_the_receipt_waiting(street, sms_gat
     )
 
 
+def test_a_receipt_that_cannot_be_read_holds_up_only_its_own_row(street, sms_gateway, monkeypatch):
+    broken, fine = sent_row(street, sms_gateway), sent_row(street, sms_gateway, "13900139000")
+    sms_gateway.deliver(fine.provider_id, at="2026-12-02 10:15:07")
+    receipt = sms_aliyun.AliyunBackend.receipt
+
+    def odd(self, message_id, phone, sent_at):
+        if message_id == broken.provider_id:
+            raise KeyError("SmsSendDetailDTOs")
+        return receipt(self, message_id, phone, sent_at)
+
+    monkeypatch.setattr(sms_aliyun.AliyunBackend, "receipt", odd)
+    now = max(broken.receipt_poll_at, fine.receipt_poll_at)
+    assert sms_outbox.poll_receipts(now=now) == 2
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert (broken.receipt, fine.receipt) == (Receipt.WAITING, Receipt.DELIVERED)
+    assert broken.receipt_poll_at > now
+
+
 def test_backends_without_receipts_record_none(street, settings):
     settings.HONGMEI_SMS_BACKEND = "cases.sms.MemoryBackend"
     sms.MemoryBackend.outbox = []

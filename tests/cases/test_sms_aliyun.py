@@ -7,10 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from cases import intake, notifications, sms, sms_aliyun, sms_outbox, workflow
+from cases import intake, notifications, sms, sms_aliyun, sms_outbox, tasks, workflow
 from cases.models import Case, Notification, Reporter
 from cases.workflow import Actor
 from tests import factories
@@ -397,9 +398,10 @@ def test_a_residents_report_reaches_their_phone_and_its_receipt_is_recorded(
         row.refresh_from_db()
         assert (row.status, row.receipt) == (Status.SENT, Receipt.WAITING)
         sms_gateway.deliver(row.provider_id, at="2026-12-02 10:15:07")
-    # The beat's task polls the receipts once they are due.
-    polled = max(r.receipt_poll_at for r in rows.values())
-    assert sms_outbox.poll_receipts(now=polled) == 2
+    # A minute later the beat's task asks for the receipts.
+    with time_machine.travel(max(r.receipt_poll_at for r in rows.values())):
+        tasks.poll_sms_receipts.delay()
+    assert len(sms_gateway.actions("QuerySendDetails")) == 2
     for row in rows.values():
         row.refresh_from_db()
         assert (row.receipt, row.receipt_at) == (Receipt.DELIVERED, aware(2026, 12, 2, 10, 15, 7))

@@ -1,5 +1,6 @@
 """The outbox and the alarms in the admin: what was sent, what waits, what failed (with
-an action to send failed messages again), and staff message preferences."""
+an action to send failed messages again), text messages over the daily cap and their
+delivery receipts, and staff message preferences."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +23,9 @@ class NotificationAdmin(ReadOnlyAdmin):
         "attempts",
         "attempt_at",
         "sent_at",
+        "receipt",
     ]
-    list_filter = ["status", "channel", "kind"]
+    list_filter = ["status", "channel", "receipt", "kind"]
     search_fields = ["=case__number", "=user__username"]
     list_select_related = ["case", "user"]
     show_full_result_count = False
@@ -45,6 +47,12 @@ class NotificationAdmin(ReadOnlyAdmin):
         "created_at",
         "sent_at",
         "read_at",
+        "sms_day",
+        "provider_id",
+        "receipt",
+        "receipt_at",
+        "receipt_error",
+        "receipt_poll_at",
     ]
 
     @admin.display(description=_("recipient"))

@@ -7,9 +7,11 @@ delivered by being written. E-mail and text messages wait as `pending`; after co
 Celery task sends each one (deliver), and the outbox sweep (sweep_outbox) sends whatever
 that task did not: the broker was down, a worker was lost, the gateway refused for now.
 
-Sending first claims the row with a conditional UPDATE, so a task that runs twice, or a
-task and the sweep at once, send one message. Failures are retried with a growing delay;
-after HONGMEI_NOTIFICATION_MAX_ATTEMPTS the row is `failed`, listed in the admin.
+Text messages are held to a daily cap per number, and their delivery receipts are recorded
+on the row (cases.sms_outbox). Sending first claims the row with a conditional UPDATE, so
+a task that runs twice, or a task and the sweep at once, send one message. Failures are
+retried with a growing delay; after HONGMEI_NOTIFICATION_MAX_ATTEMPTS the row is
+`failed`, listed in the admin.
 
 How a message reads (rendered when sent, in the recipient's language) is cases.wording's.
 """
@@ -32,7 +34,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from cases import replay, sms
+from cases import replay, sms, sms_outbox
 from cases.models import (
     Case,
     Event,
@@ -342,13 +344,19 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool:
     if not address:
         _finish(notification, Status.CANCELLED, error="no address any more")
         return False
+    if notification.channel == Channel.SMS and not sms_outbox.take_daily_place(
+        notification, address, now=now
+    ):
+        log.warning("Notification %s not sent: its number is over the daily cap.", notification.pk)
+        _finish(notification, Status.CAPPED, error=sms_outbox.cap_reached_text())
+        return False
     try:
         message = render(notification)
-        _SEND[notification.channel](address, message)
+        accepted = _SEND[notification.channel](notification, address, message)
     except Exception as error:
         _failed(notification, error, now)
         return False
-    _finish(notification, Status.SENT, sent_at=timezone.now())
+    _finish(notification, Status.SENT, **({"sent_at": timezone.now()} | accepted))
     return True
 
 
@@ -359,33 +367,44 @@ def _address(notification):
     return notification.reporter.phone if notification.reporter else ""
 
 
-def _send_email(address, message):
+def _send_email(notification, address, message):
     email = EmailMultiAlternatives(
         message.subject,
         message.text,
         settings.DEFAULT_FROM_EMAIL,
         [address],
-        headers={"Auto-Submitted": "auto-generated", **_identity(message)},
+        headers={"Auto-Submitted": "auto-generated", **_identity(notification)},
     )
     email.attach_alternative(message.html, "text/html")
     email.send()
+    return {}
 
 
-def _identity(message: Message) -> dict[str, str]:
+def _identity(notification: Notification) -> dict[str, str]:
     """Message-ID from the outbox row: a retry after a crash between the SMTP server's
     acceptance and the row's update repeats the same Message-ID (the delivery drill counts
     by it; mail servers and clients drop such a duplicate)."""
-    if message.notification_id is None:
-        return {}
     domain = urlsplit(settings.SITE_URL).hostname or "hongmei.invalid"
-    return {"Message-ID": f"<notification-{message.notification_id}@{domain}>"}
+    return {"Message-ID": f"<notification-{notification.pk}@{domain}>"}
 
 
-def _send_sms(address, message):
-    sms.send(address, message.sms)
+def _send_sms(notification, address, message):
+    """Send through the configured gateway; returns what to record of its answer (when it
+    was sent, its id, a receipt to wait for)."""
+    backend = sms.get_backend()
+    accepted = backend.send(
+        sms.TextMessage(
+            phone=address,
+            text=message.sms,
+            template=notification.template.rpartition("/")[2],
+            params=message.params,
+            reference=str(notification.pk),
+        )
+    )
+    return sms_outbox.on_accepted(backend, accepted, now=timezone.now())
 
 
-_SEND: dict[str, Callable[[str, Message], Any]] = {
+_SEND: dict[str, Callable[[Notification, str, Message], dict[str, Any]]] = {
     Channel.EMAIL: _send_email,
     Channel.SMS: _send_sms,
 }

@@ -5,7 +5,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
 
-from cases import digest, notifications, records, rollup, sweeps
+from cases import digest, notifications, records, rollup, sms_outbox, sweeps
 from cases.models import Alarm
 from cases.notifications import deliver_notification
 from cases.retries import TRANSIENT
@@ -48,3 +48,9 @@ def roll_up_indicators():
 def remove_orphan_files():
     """Files a request saved and then never committed a row for (it was killed)."""
     return len(records.remove_orphans())
+
+
+@shared_task(**TRANSIENT)
+def poll_sms_receipts():
+    """Ask the text-message gateway for the delivery receipts whose time has come."""
+    return sms_outbox.poll_receipts()

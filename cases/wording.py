@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
+from cases import sms
 from cases.memo import ttl_cached
 from cases.models import (
     Alarm,
@@ -35,9 +36,9 @@ class Message:
     text: str
     html: str
     sms: str
-    # The outbox row it comes from: one notification is one e-mail, whichever worker or
-    # retry sends it (its Message-ID), so a receiving server can drop a second copy.
-    notification_id: int | None = None
+    # The values of the text message's approved template (sms.TEMPLATE_PARAMS), for gateways
+    # that send templates only.
+    params: dict[str, str]
 
 
 @cache
@@ -74,8 +75,22 @@ def render(notification: Notification) -> Message:
             text=engine.get_template("notifications/email.txt").render(context),
             html=render_to_string("notifications/email.html", context),
             sms=engine.get_template("notifications/sms.txt").render(context).strip(),
-            notification_id=notification.pk,
+            params=_sms_params(notification, context),
         )
+
+
+def _sms_params(notification, context):
+    case = notification.case
+    if notification.reporter_id is None or case is None:
+        return {}
+    party = context.get("party")
+    values = {
+        "number": case.number,
+        "token": tracking_token(case, context["data"].get("follower")),
+        "party": party.label[: sms.PARAM_LENGTH] if party else "",
+    }
+    names = sms.TEMPLATE_PARAMS.get(notification.template.rpartition("/")[2], ("number", "token"))
+    return {name: values[name] for name in names}
 
 
 def headline(notification: Notification) -> tuple[str, str]:
@@ -151,13 +166,17 @@ def _datetimes(data):
     return out
 
 
-def tracking_link(case: Case, follower_id: int | None = None) -> str:
-    """The reporter's (or a follower's) private link to the case, absolute."""
-    token = case.token
+def tracking_token(case: Case, follower_id: int | None = None) -> str:
+    """The reporter's (or a follower's) private token for the case."""
     if follower_id:
         followed = Follower.objects.filter(pk=follower_id).values_list("token", flat=True)
-        token = followed.first() or case.token
-    return settings.SITE_URL + reverse("track", args=[token])
+        return followed.first() or case.token
+    return case.token
+
+
+def tracking_link(case: Case, follower_id: int | None = None) -> str:
+    """The reporter's (or a follower's) private link to the case, absolute."""
+    return settings.SITE_URL + reverse("track", args=[tracking_token(case, follower_id)])
 
 
 def staff_case_path(case: Case) -> str:

@@ -32,6 +32,12 @@ def env_list(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_pairs(name, default=""):
+    """ "a=1,b=2" as {"a": "1", "b": "2"}."""
+    pairs = (item.partition("=") for item in env_list(name, default))
+    return {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
+
+
 # Fail closed: an install that forgets a setting gets production behaviour, not tracebacks
 # for anyone (docs/security.md). `make run` and the test suite say DEBUG=1 themselves.
 DEBUG = env_bool("DEBUG", False)
@@ -279,6 +285,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=45),
         "options": {"expires": 3600},
     },
+    # Delivery receipts of text messages the gateway accepted (cases.sms_outbox).
+    "sms-receipts": {
+        "task": "cases.tasks.poll_sms_receipts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "retention": {
         "task": "cases.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=15),
@@ -369,6 +381,23 @@ SPECTACULAR_SETTINGS = {
 
 # Notifications and sweeps (docs/operations.md).
 HONGMEI_SMS_BACKEND = env("HONGMEI_SMS_BACKEND", "cases.sms.ConsoleBackend")
+# Text messages (docs/operations.md, "Text messages"): at most this many a calendar day
+# (Asia/Shanghai) to one mobile number, 0 for no cap; a gateway's answer waited for this long;
+# a receipt polled for until this many hours after sending.
+HONGMEI_SMS_DAILY_CAP_PER_NUMBER = int(env("HONGMEI_SMS_DAILY_CAP_PER_NUMBER", "10"))
+HONGMEI_SMS_TIMEOUT_SECONDS = float(env("HONGMEI_SMS_TIMEOUT_SECONDS", "10"))
+HONGMEI_SMS_RECEIPT_HOURS = int(env("HONGMEI_SMS_RECEIPT_HOURS", "72"))
+# The secret part of the address the gateway pushes receipts to
+# (/integrations/sms/aliyun/<token>/); empty: no push, receipts are polled only.
+HONGMEI_SMS_RECEIPT_TOKEN = env("HONGMEI_SMS_RECEIPT_TOKEN")
+# Alibaba Cloud SMS (cases.sms_aliyun.AliyunBackend): the account's key, the approved
+# signature, and the approved template of each message, as "file=SMS_1,dispatch=SMS_2,...".
+HONGMEI_SMS_ALIYUN_ENDPOINT = env("HONGMEI_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+HONGMEI_SMS_ALIYUN_REGION = env("HONGMEI_SMS_ALIYUN_REGION", "cn-hangzhou")
+HONGMEI_SMS_ALIYUN_ACCESS_KEY_ID = env("HONGMEI_SMS_ALIYUN_ACCESS_KEY_ID")
+HONGMEI_SMS_ALIYUN_ACCESS_KEY_SECRET = env("HONGMEI_SMS_ALIYUN_ACCESS_KEY_SECRET")
+HONGMEI_SMS_ALIYUN_SIGN_NAME = env("HONGMEI_SMS_ALIYUN_SIGN_NAME")
+HONGMEI_SMS_ALIYUN_TEMPLATES = env_pairs("HONGMEI_SMS_ALIYUN_TEMPLATES")
 HONGMEI_NOTIFICATION_MAX_ATTEMPTS = int(env("HONGMEI_NOTIFICATION_MAX_ATTEMPTS", "8"))
 # The first retry waits this long; each further one twice as long (at most six hours).
 HONGMEI_NOTIFICATION_RETRY_SECONDS = int(env("HONGMEI_NOTIFICATION_RETRY_SECONDS", "60"))

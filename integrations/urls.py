@@ -1,10 +1,11 @@
-"""The doors for other systems: Open311 GeoReport v2, the staff REST API, the 12345 import."""
+"""The doors for other systems: Open311 GeoReport v2, the staff REST API, the 12345 import,
+the text-message gateway's delivery receipts."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from integrations import api, views
+from integrations import api, sms_receipts, views
 
 FMT = r"\.(?P<fmt>json|xml)$"
 
@@ -34,6 +35,7 @@ api_patterns = [
 urlpatterns = [
     path("open311/v2/", include((open311_patterns, "open311"))),
     path("api/", include((api_patterns, "api"))),
+    path("integrations/sms/aliyun/<str:token>/", sms_receipts.aliyun, name="sms_receipts"),
     path("staff/imports/12345/", views.hotline_import, name="hotline_import"),
     re_path(
         r"^staff/imports/12345/template\.(?P<fmt>csv|xlsx)$",

@@ -3,6 +3,7 @@ from django.conf import settings
 
 from cases import memo
 from tests import factories
+from tests.sms_gateway import Gateway
 
 # Hashing demo passwords with PBKDF2's full work factor would cost seconds per test run.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -38,6 +39,40 @@ def file_case(street):
         return factories.case_in(street, state, category=category, **kwargs)
 
     return make
+
+
+# Approved template codes of the stand-in's account, one per reporter text message.
+SMS_TEMPLATES = {
+    "file": "SMS_480100001",
+    "dispatch": "SMS_480100002",
+    "follow": "SMS_480100003",
+    "reject": "SMS_480100004",
+    "reopen": "SMS_480100005",
+    "resolve": "SMS_480100006",
+    "verify": "SMS_480100007",
+    "satisfaction": "SMS_480100008",
+}
+
+
+@pytest.fixture
+def sms_gateway(settings):
+    """Text messages go through cases.sms_aliyun to a stand-in of Alibaba Cloud SMS on
+    127.0.0.1 (tests/sms_gateway.py), started for the test and stopped after it."""
+    gateway = Gateway(
+        key_id="LTAI5tHongmeiTest",
+        secret="stand-in-secret",
+        sign_name="虹梅街道",
+        templates=set(SMS_TEMPLATES.values()),
+    ).start()
+    settings.HONGMEI_SMS_BACKEND = "cases.sms_aliyun.AliyunBackend"
+    settings.HONGMEI_SMS_ALIYUN_ENDPOINT = gateway.url
+    settings.HONGMEI_SMS_ALIYUN_ACCESS_KEY_ID = "LTAI5tHongmeiTest"
+    settings.HONGMEI_SMS_ALIYUN_ACCESS_KEY_SECRET = "stand-in-secret"
+    settings.HONGMEI_SMS_ALIYUN_SIGN_NAME = "虹梅街道"
+    settings.HONGMEI_SMS_ALIYUN_TEMPLATES = dict(SMS_TEMPLATES)
+    settings.HONGMEI_SMS_TIMEOUT_SECONDS = 5
+    yield gateway
+    gateway.stop()
 
 
 # ---------------------------------------------------------------------------- browser

@@ -75,6 +75,16 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # A text message over the day's cap for its number: not sent, and never will be.
+        CAPPED = "capped", _("Over the daily cap")
+
+    class Receipt(models.TextChoices):
+        """What the text-message gateway reported about a message it accepted."""
+
+        WAITING = "waiting", _("Waiting for the receipt")
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Not delivered")
+        EXPIRED = "expired", _("No receipt in time")
 
     kind = models.CharField(_("kind"), max_length=40)
     template = models.CharField(_("template"), max_length=80)
@@ -130,6 +140,35 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Text messages: the gateway's id, its delivery receipt, and the day the message counts
+    # against its number's daily cap (cases.sms_outbox).
+    provider_id = models.CharField(
+        _("gateway's message id"), max_length=64, blank=True, default="", db_default=""
+    )
+    receipt = models.CharField(
+        _("delivery receipt"),
+        max_length=12,
+        choices=Receipt.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    receipt_at = models.DateTimeField(
+        _("receipt time"),
+        null=True,
+        blank=True,
+        help_text=_("When the gateway says the message reached the phone, or failed to."),
+    )
+    receipt_error = models.CharField(
+        _("receipt error"), max_length=200, blank=True, default="", db_default=""
+    )
+    receipt_poll_at = models.DateTimeField(_("next receipt query"), null=True, blank=True)
+    sms_day = models.DateField(
+        _("counted on"),
+        null=True,
+        blank=True,
+        help_text=_("The day this text message counts against its number's daily cap."),
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -156,6 +195,21 @@ class Notification(models.Model):
             ),
             models.Index(
                 fields=["-created_at"], name="notification_failed", condition=Q(status="failed")
+            ),
+            # Receipts still to ask for; a pushed receipt finds its row by the gateway's id;
+            # the daily cap counts a number's messages of one day.
+            models.Index(
+                fields=["receipt_poll_at"],
+                name="notification_receipt_due",
+                condition=Q(receipt="waiting"),
+            ),
+            models.Index(
+                fields=["provider_id"],
+                name="notification_provider_id",
+                condition=~Q(provider_id=""),
+            ),
+            models.Index(
+                fields=["sms_day"], name="notification_sms_day", condition=Q(sms_day__isnull=False)
             ),
         ]
         constraints = [

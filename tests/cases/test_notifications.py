@@ -339,7 +339,7 @@ def test_text_messages_go_through_the_configured_backend(street, sms_outbox):
 def test_a_gateway_refusing_a_number_fails_the_message_at_once(street, settings, monkeypatch):
     settings.HONGMEI_SMS_BACKEND = "cases.sms.MemoryBackend"
 
-    def refuse(self, phone, text):
+    def refuse(self, message):
         raise sms.PermanentError("invalid number")
 
     monkeypatch.setattr(sms.MemoryBackend, "send", refuse)

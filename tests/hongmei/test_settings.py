@@ -171,3 +171,36 @@ def test_the_shared_cache_check_is_quiet_with_redis_or_in_development(settings):
     settings.DEBUG = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert warned() == []
+
+
+def test_text_message_templates_are_read_as_name_code_pairs():
+    templates = "file=SMS_480100001, dispatch = SMS_480100002,"
+    assert show(
+        "HONGMEI_SMS_ALIYUN_TEMPLATES", DEBUG="1", HONGMEI_SMS_ALIYUN_TEMPLATES=templates
+    ) == ("{'file': 'SMS_480100001', 'dispatch': 'SMS_480100002'}")
+
+
+def test_check_deploy_names_what_alibaba_cloud_sms_still_lacks(settings):
+    from django.core.checks import run_checks
+
+    def warned():
+        found = run_checks(include_deployment_checks=True)
+        return [m.msg for m in found if m.id == "hongmei.W002"]
+
+    settings.HONGMEI_SMS_BACKEND = "cases.sms.ConsoleBackend"
+    settings.HONGMEI_SMS_ALIYUN_SIGN_NAME = ""
+    assert warned() == []
+    settings.HONGMEI_SMS_BACKEND = "cases.sms_aliyun.AliyunBackend"
+    settings.HONGMEI_SMS_ALIYUN_ACCESS_KEY_ID = "LTAI5t"
+    settings.HONGMEI_SMS_ALIYUN_ACCESS_KEY_SECRET = "secret"
+    settings.HONGMEI_SMS_ALIYUN_TEMPLATES = {
+        name: f"SMS_{i}"
+        for i, name in enumerate(
+            ["file", "dispatch", "follow", "reject", "reopen", "resolve", "verify"]
+        )
+    }
+    [message] = warned()
+    assert "HONGMEI_SMS_ALIYUN_SIGN_NAME, HONGMEI_SMS_ALIYUN_TEMPLATES[satisfaction]" in message
+    settings.HONGMEI_SMS_ALIYUN_SIGN_NAME = "虹梅街道"
+    settings.HONGMEI_SMS_ALIYUN_TEMPLATES["satisfaction"] = "SMS_8"
+    assert warned() == []

@@ -24,6 +24,7 @@ from cases.models import (
     Case,
     Category,
     Membership,
+    Notification,
     Party,
     Reporter,
     Role,
@@ -632,7 +633,9 @@ def _play(story, rng, dispatch_to, earlier):
     case = story.case
     if case.state == State.REPORTED:
         if roll < 0.06:
-            story.step("reject", "dispatcher", INTAKE, reason="经核实不属于街道管辖范围，已告知报告人。")
+            story.step(
+                "reject", "dispatcher", INTAKE, reason="经核实不属于街道管辖范围，已告知报告人。"
+            )
             return
         if roll < 0.09 and earlier:
             # A duplicate of a case filed before it: the merge event must not precede the
@@ -649,7 +652,9 @@ def _play(story, rng, dispatch_to, earlier):
         if roll < 0.13 and case.dispatch_due and case.dispatch_due > story.now:
             return  # new: waits in the dispatcher's queue, within intake's limit
         if 0.13 <= roll < 0.17:
-            story.step("escalate", "dispatcher", INTAKE, reason="涉及多个责任主体，提交联席会议协调。")
+            story.step(
+                "escalate", "dispatcher", INTAKE, reason="涉及多个责任主体，提交联席会议协调。"
+            )
             return
         suggestion = routing.suggest(case)
         lead = (
@@ -667,8 +672,8 @@ def _play(story, rng, dispatch_to, earlier):
         others = [p for p in dispatch_to if p != story.case.lead_party]
         if not story.step("dispatch", "dispatcher", INTAKE, lead_party=rng.choice(others)):
             return
-    if rng.random() < 0.08:
-        return  # waits for the party to accept
+    if rng.random() < 0.08 and story.case.accept_due > story.now:
+        return  # dispatched a moment ago: waits for the party to accept
     if not story.step("accept", story.handler(), hours=(0.1, 3)):
         return
     if rng.random() < 0.85:
@@ -703,12 +708,15 @@ def _play(story, rng, dispatch_to, earlier):
         rating = rng.choices(list(Case.Satisfaction.values), [70, 20, 10])[0]
         rated = story.step("rate", Actor.reporter(story.case.token), hours=(0.5, 24), rating=rating)
         if rated and rating == Case.Satisfaction.DISSATISFIED and rng.random() < 0.5:
-            story.step(
+            reopened = story.step(
                 "reopen",
                 Actor.reporter(story.case.token),
                 hours=(0.5, 8),
                 reason="问题反复出现，仍未解决。",
             )
+            if reopened:
+                # Back with the operations centre, which dispatches it again within hours.
+                story.step("dispatch", "dispatcher", INTAKE, lead_party=rng.choice(dispatch_to))
 
 
 def _resolve(story, rng):
@@ -730,6 +738,18 @@ class Street:
     areas: dict
     categories: dict
     users: dict
+
+
+def read_earlier_notifications(now=None):
+    """Staff of a street that works have read yesterday's messages: the in-app ones older
+    than one working day are marked read when they were, so a morning's bell shows the news
+    of the last working hours, not the demo's whole past."""
+    now = now or timezone.now()
+    cutoff = sla.subtract_working_hours(now, sla.hours_per_day())
+    earlier = Notification.objects.filter(
+        channel=Notification.Channel.APP, read_at__isnull=True, created_at__lt=cutoff
+    )
+    return earlier.update(read_at=cutoff)
 
 
 def seed_config():

@@ -290,7 +290,9 @@ class Generator:
         sim._set_deadlines("file", created)
         row["due_at"] = row["dispatch_due"]
         filed = {"channel": "web", "dispatch_due": row["dispatch_due"].isoformat()}
-        sim.events.append(("file", None, REPORTER, None, "", "", State.REPORTED, "", filed, created))
+        sim.events.append(
+            ("file", None, REPORTER, None, "", "", State.REPORTED, "", filed, created)
+        )
         self._play(sim, recent=(now - created) < timedelta(days=10))
         return row, sim.events
 

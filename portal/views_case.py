@@ -22,8 +22,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from cases import media, privacy, questions, routing, sla, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
-from cases.models import Case, Role, State
 from cases.inputs import unreported_shares
+from cases.models import Case, Role, State
 from cases.people import handler_parties, roles_of
 from cases.workflow import ACTIONS, EVENT_LABELS, Actor, WorkflowError
 from portal.forms import ActionForm, PatrolForm, standard_replies

@@ -246,8 +246,9 @@ class Case(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     verify_due = models.DateTimeField(_("verify by"), null=True, blank=True)
     external_due = models.DateTimeField(_("deadline of the original system"), null=True, blank=True)
-    # The deadline of the step the case waits for now (dispatch, accept, resolve or verify); empty when
-    # no clock runs. Overdue means due_at < now: one indexed column serves every queue.
+    # The deadline of the step the case waits for now (dispatch, accept, resolve or verify);
+    # empty when no clock runs. Overdue means due_at < now: one indexed column serves every
+    # queue.
     due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
     extension_requested_until = models.DateTimeField(
         _("extension requested until"), null=True, blank=True

@@ -19,9 +19,7 @@ def dispatch(street, case, at):
 
 
 def intake_alarms(case):
-    return sorted(
-        (a.fire_at, a.kind) for a in Alarm.objects.filter(case=case, step="dispatch")
-    )
+    return sorted((a.fire_at, a.kind) for a in Alarm.objects.filter(case=case, step="dispatch"))
 
 
 def test_a_category_gives_intake_two_working_hours_unless_it_says_otherwise(db):

@@ -159,6 +159,10 @@ def test_the_meeting_page_fits_a_phone(phone, live_server, sign_in):
     plan_meeting(phone, live_server, "街区治理联席会议", timezone.now() + timedelta(hours=2))
     phone.click(f"button[data-add-case='{case.number}']")
     phone.click("button[data-step=hold]")
+    # Two hours early: the confirmation fits the phone too.
+    expect(phone.locator("button[data-step=hold-confirm]")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.click("button[data-step=hold-confirm]")
     phone.click("summary[data-action=decide]")
     expect(phone.locator(".agenda-item form[action$='/decide/']")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

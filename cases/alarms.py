@@ -46,7 +46,7 @@ def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
     """(kind, step, deadline, fire_at) of an open case given as a mapping of Case fields,
     for alarms still to come after `after`: for cases written in bulk (demo.synthetic,
     which passes its sla.Clock: no query may run during its COPY). Every running step is
-    taken to have started at the case's dispatch."""
+    taken to have started at the case's dispatch (intake, at its filing)."""
     case = SimpleNamespace(**row)
     out = []
     for step, deadline in sla.running_steps(case):
@@ -55,7 +55,7 @@ def planned_for_open_case(row, *, calendar_hours, after, clock=sla):
         timing = plan(
             step.key,
             deadline,
-            started=case.dispatched_at,
+            started=case.created_at if step.key == "dispatch" else case.dispatched_at,
             calendar_hours=calendar_hours,
             clock=clock,
         )

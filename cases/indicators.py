@@ -33,12 +33,13 @@ from cases.models import (
 
 TZ = sla.TZ
 DISPATCHES = frozenset(sla.DISPATCHES)
-# The deadline steps the indicators assess (先行联系率, 按期处置率): see _Items.
-ASSESSED = (sla.STEP["contact"], sla.STEP["resolve"])
+# The deadline steps the indicators assess (按期派遣率, 先行联系率, 按期处置率): see _Items.
+ASSESSED = (sla.STEP["dispatch"], sla.STEP["contact"], sla.STEP["resolve"])
 # The event kinds the replay reads; the others (notes, supervision, …) count for nothing.
 KINDS = (
     "file",
     *sorted(DISPATCHES),
+    "reject",
     "return",
     "escalate",
     "contact",
@@ -57,6 +58,8 @@ COUNTERS = (
     "closed",
     "closed_reworked",
     "reopened",
+    "dispatch_due",
+    "dispatch_met",
     "contact_due",
     "contact_met",
     "resolve_due",
@@ -146,6 +149,10 @@ class Figures:
         return Ratio(self.resolve_met, self.resolve_due)
 
     @property
+    def on_time_dispatch(self):
+        return Ratio(self.dispatch_met, self.dispatch_due)
+
+    @property
     def closure(self):
         return Ratio(self.closed, self.intake)
 
@@ -213,6 +220,7 @@ class Step:
     kind: str
     at: datetime
     lead_party: int | None = None
+    dispatch_due: datetime | None = None
     contact_due: datetime | None = None
     resolve_due: datetime | None = None
     until: datetime | None = None
@@ -244,8 +252,9 @@ class _Items:
                 del self.due[step.key]
 
     def start(self, event):
-        """A dispatch starts every item afresh; a rework, a new resolution deadline; an
-        extension approved before the deadline passed moves it."""
+        """Filing, a return and a reopening start intake's item; a dispatch starts the
+        round's items afresh; a rework, a new resolution deadline; an extension approved
+        before the deadline passed moves it."""
         for step in self.steps:
             if event.kind not in step.starts:
                 continue
@@ -264,7 +273,8 @@ class _Items:
                 self.emit(event.at, f"{step.key}_met")
 
     def drop(self):
-        """The round ended first (return, reassignment, escalation, reopening)."""
+        """The round ended first (return, reassignment, escalation, reopening), or intake
+        ended without a dispatch (rejection, escalation)."""
         self.due.clear()
 
 
@@ -272,12 +282,13 @@ def case_facts(case, steps, *, category, clock, as_of):
     """The facts of one case known at `as_of`, from its steps in time order.
 
     A round starts at each dispatch (dispatch, reassign, decide) and runs for its lead
-    party; an intake starts at filing and at reopening. Two kinds of items are assessed
-    once each: the first contact of a round, and each resolution deadline (set by a
+    party; an intake starts at filing and at reopening. Three kinds of items are assessed
+    once each: each wait for dispatch (set at filing, a return or a reopening, met by the
+    dispatch), the first contact of a round, and each resolution deadline (set by a
     dispatch or a rework, moved by an extension approved before it passed). An item met in
     time counts when it is met; an item whose deadline passes counts, unmet, at the
-    deadline; an item whose round ends first (return, reassignment, escalation, reopening)
-    does not count.
+    deadline; an item whose round ends first (return, reassignment, escalation, reopening,
+    or for intake a rejection) does not count.
     """
     facts = []
     party = None
@@ -301,10 +312,10 @@ def case_facts(case, steps, *, category, clock, as_of):
             break
         items.passing(at, including=False)
         kind = step.kind
-        if kind in DISPATCHES or kind in ("return", "escalate", "reopen"):
+        items.meet(step)
+        if kind in DISPATCHES or kind in ("reject", "return", "escalate", "reopen"):
             items.drop()
         items.start(step)
-        items.meet(step)
         if kind == "file":
             emit(at, "filed")
             intake_open = True
@@ -357,6 +368,7 @@ def histories(events):
         events.filter(kind__in=KINDS)
         .annotate(
             lead=KeyTextTransform("lead_party", "data"),
+            dispatch_due=KeyTextTransform("dispatch_due", "data"),
             contact_due=KeyTextTransform("contact_due", "data"),
             resolve_due=KeyTextTransform("resolve_due", "data"),
             until=KeyTextTransform("to", "data"),
@@ -372,6 +384,7 @@ def histories(events):
             "kind",
             "created_at",
             "lead",
+            "dispatch_due",
             "contact_due",
             "resolve_due",
             "until",
@@ -386,12 +399,13 @@ def histories(events):
             if case is not None:
                 yield case, steps
             case, steps = CaseRow(case_id, category_id, area_id, channel, priority), []
-        lead, contact_due, resolve_due, until, rating = data
+        lead, dispatch_due, contact_due, resolve_due, until, rating = data
         steps.append(
             Step(
                 kind,
                 at,
                 lead_party=_int(lead),
+                dispatch_due=_moment(dispatch_due),
                 contact_due=_moment(contact_due),
                 resolve_due=_moment(resolve_due),
                 until=_moment(until),
@@ -416,11 +430,11 @@ def categories():
 
 def touched_since(since, until):
     """Events of the cases that may have facts in (since, until]: an event since `since`,
-    or a contact or resolution deadline passing in the window. Reads indexed columns only:
+    or a dispatch, contact or resolution deadline passing in the window. Reads indexed columns only:
     the events since `since`, and open cases by their running deadlines."""
     events = Event.objects.filter(kind__in=KINDS, created_at__gt=since).values("case_id")
     deadlines = Case.objects.filter(
-        Q(state=State.IN_PROGRESS, due_at__gt=since, due_at__lte=until)
+        Q(state__in=(State.REPORTED, State.IN_PROGRESS), due_at__gt=since, due_at__lte=until)
         | Q(state=State.DISPATCHED, resolve_due__gt=since, resolve_due__lte=until)
         | Q(contacted_at__isnull=True, contact_due__gt=since, contact_due__lte=until)
     ).values("id")

@@ -153,6 +153,11 @@ def handlers_of(party_ids: Iterable[int]) -> QuerySet[Any]:
     return _staff(memberships__party_id__in=party_ids, memberships__role=Role.HANDLER)
 
 
+def dispatchers() -> QuerySet[Any]:
+    """The active staff users of the operations centre who dispatch."""
+    return _staff(memberships__role=Role.DISPATCHER)
+
+
 def _staff(**membership):
     return (
         get_user_model()
@@ -184,7 +189,7 @@ def _co_parties(event):
 
 
 def _dispatchers(event):
-    return _for_staff(event, _staff(memberships__role=Role.DISPATCHER))
+    return _for_staff(event, dispatchers())
 
 
 def _supervisors(event):
@@ -487,13 +492,30 @@ def inbox(user: Any, *, before: Any = None, limit: int = 30) -> list[Notificatio
 
 
 def unread_count(user: Any, cap: int = 99) -> int:
-    """Unread in-app notifications, counted up to `cap` + 1 (the bell shows "99+")."""
-    return Notification.objects.unread(user)[: cap + 1].count()
+    """What the bell counts, up to `cap` + 1 (it shows "99+"): unread in-app notifications
+    grouped by case, each case once however many messages it sent, and each message about
+    no case (a meeting) on its own. Reads at most GROUP_READ unread rows."""
+    cases = Notification.objects.unread(user).values_list("case_id", flat=True)
+    seen, loose = set(), 0
+    for case_id in cases.order_by()[:GROUP_READ]:
+        if case_id is None:
+            loose += 1
+        else:
+            seen.add(case_id)
+    return min(len(seen) + loose, cap + 1)
 
 
-def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read (all unread ones when `ids` is None)."""
+# The bell reads this many unread rows at most to count their cases.
+GROUP_READ = 1000
+
+
+def mark_read(
+    user: Any, ids: Iterable[int] | None = None, *, cases: Iterable[int] | None = None
+) -> int:
+    """Mark the user's notifications read: those of `ids`, every one about `cases`, or all
+    unread ones when neither is given."""
     rows = Notification.objects.unread(user)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
+    if ids is not None or cases is not None:
+        wanted = Q(pk__in=list(ids or ())) | Q(case_id__in=list(cases or ()))
+        rows = rows.filter(wanted)
     return rows.update(read_at=timezone.now())

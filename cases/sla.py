@@ -8,7 +8,7 @@ chinese-calendar package for the years it knows and entered by an admin for the 
 once announced. A year with no rows at all falls back to "weekdays work" and logs a
 warning; admins see it on the admin index (calendar_warnings()).
 
-The steps: STEPS says, for each deadline (accept, first contact, resolve, verify), which
+The steps: STEPS says, for each deadline (dispatch, accept, first contact, resolve, verify), which
 Case field holds it, in which states it runs, which actions set it and which stop it.
 The workflow, the alarms, the staff case page, the tracking page, the indicators, the
 synthetic generator and the test invariants all read it (docs/workflow.md, "Deadlines").
@@ -319,8 +319,11 @@ def load_calendar_from_package() -> int:
 # The actions that hand a case to a lead party: each starts the clock afresh (design §5:
 # the clock starts at dispatch).
 DISPATCHES = ("dispatch", "reassign", "decide")
-# The actions that take a case away from its party: no clock runs afterwards.
+# The actions that take a case away from its party: no clock of the party runs afterwards.
 _LEAVES = ("return", "escalate")
+# Filing is not an action of the table, but it starts intake's clock as return and reopen
+# (which hand the case back to the dispatcher) do.
+INTAKES = ("file", "return", "reopen")
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,16 @@ class DeadlineStep:
 # In the order a case meets them. The resolution deadline runs from dispatch: the party
 # that has not even accepted a case is late with it all the same (docs/workflow.md).
 STEPS = (
+    DeadlineStep(
+        key="dispatch",
+        field="dispatch_due",
+        label=gettext_lazy("Dispatch by"),
+        states=(State.REPORTED,),
+        starts=INTAKES,
+        done_by="dispatch",
+        stops=("dispatch", "reject", "escalate"),
+        limit="dispatch_hours",
+    ),
     DeadlineStep(
         key="accept",
         field="accept_due",

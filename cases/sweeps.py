@@ -71,14 +71,21 @@ def _holds(alarm, case):
 
 def _notice(kind):
     def fire(alarm, case, now):
-        if not _holds(alarm, case) or case.lead_party is None:
+        # Intake waits for the dispatchers; every other step for the lead party.
+        if alarm.step == "dispatch":
+            audience = notifications.dispatchers()
+        elif case.lead_party is not None:
+            audience = notifications.handlers_of([case.lead_party_id])
+        else:
+            return 0
+        if not _holds(alarm, case):
             return 0
         if kind == Kind.DUE_SOON and now >= alarm.deadline:
             return 0  # the sweep was away; the overdue notice says it better
         data = {"step": alarm.step, "deadline": alarm.deadline.isoformat()}
         if kind == Kind.DUE_SOON:
             data["hours"] = settings.HONGMEI_DUE_SOON_HOURS
-        notifications.notify_party(case.lead_party, kind, case=case, data=data, at=now)
+        notifications.notify_users(audience, kind, case=case, data=data, at=now)
         return 1
 
     return fire

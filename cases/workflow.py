@@ -366,10 +366,16 @@ def _apply(spec, case, inputs, role, party, actor, at):
     if name in _EVENT_EFFECTS:
         return _EVENT_EFFECTS[name](case, inputs, party, at)
     if name in sla.DISPATCHES:
+        if name == "dispatch":
+            within = bool(case.dispatch_due and at <= case.dispatch_due)
+        case.dispatch_due = None
         data = _assign(case, inputs["lead_party"], inputs["co_parties"], at)
+        if name == "dispatch":
+            data["within_limit"] = within
         data.update(_start_clock(case, name, at, resolve_due=inputs.get("deadline")))
         return data
     if name == "reject":
+        case.dispatch_due = None
         original = inputs.get("duplicate_of")
         case.duplicate_of = original
         return {"duplicate_of": original.number} if original else {}
@@ -381,6 +387,7 @@ def _apply(spec, case, inputs, role, party, actor, at):
         case.return_count += 1
         _unassign(case)
         _stop_clock(case)
+        data.update(_set_deadlines(case, "return", at))
         return data
     if name == "escalate":
         _stop_clock(case)
@@ -413,7 +420,7 @@ def _apply(spec, case, inputs, role, party, actor, at):
         case.satisfaction = ""
         _unassign(case)
         _stop_clock(case)
-        return {}
+        return _set_deadlines(case, "reopen", at)
     return {}
 
 
@@ -703,8 +710,15 @@ def file_case(
     stored: list[str] = []
     try:
         with transaction.atomic():
+            dispatch_due = sla.deadline(
+                at,
+                category.dispatch_hours,
+                calendar_hours=category.is_urgent or priority == Case.Priority.URGENT,
+            )
             case = Case.objects.create(
                 number=next_number(at),
+                dispatch_due=dispatch_due,
+                due_at=dispatch_due,
                 category=category,
                 description=description,
                 answers=answers or {},
@@ -731,7 +745,7 @@ def file_case(
                 party=party,
                 actor=actor,
                 to_state=State.REPORTED,
-                data={"channel": channel},
+                data={"channel": channel, "dispatch_due": dispatch_due.isoformat()},
                 at=at,
             )
             _store_photos(case, event, photos, Attachment.Kind.REPORT, stored)

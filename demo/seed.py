@@ -1,5 +1,5 @@
-"""`seed_demo`: the demo street, its past cases, its joint meetings and the dashboard's
-roll-up, in that order (docs: README, design §9). Idempotent."""
+"""`seed_demo`: the demo street, its past cases, its joint meetings, yesterday's messages
+read, and the dashboard's roll-up, in that order (docs: README, design §9). Idempotent."""
 
 from django.db import transaction
 
@@ -21,6 +21,7 @@ def seed(case_count=300):
             case_count, config.parties, config.areas, config.categories, config.users
         )
     _seed_meetings(config)
+    street.read_earlier_notifications()
     # The dashboard reads its figures from the roll-up; build it for the demo's past.
     rollup.roll_up()
     return len(cases)

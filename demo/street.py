@@ -24,6 +24,7 @@ from cases.models import (
     Case,
     Category,
     Membership,
+    Notification,
     Party,
     Reporter,
     Role,
@@ -370,6 +371,8 @@ def seed_categories():
             icon=icon,
             is_common=common,
             is_urgent=urgent,
+            # Intake in minutes, as 12345 counts it: urgent matters within half an hour.
+            dispatch_minutes=30 if urgent else 120,
             accept_hours=accept,
             contact_hours=contact,
             resolve_hours=resolve,
@@ -595,7 +598,12 @@ def seed_cases(count, parties, areas, categories, users, now=None, rng_seed=2026
             phone=f"1380000{i:04d}" if i % 2 == 0 else "",
             email=f"reporter{i}@example.com" if i % 5 == 0 else "",
         )
-        filed_at = now - timedelta(days=rng.uniform(0.2, 45))
+        # A street that works: most cases are days or weeks old and long dispatched; every
+        # twentieth came in during the last working hours and may still wait for intake.
+        if i % 20 == 0:
+            filed_at = sla.subtract_working_hours(now, rng.uniform(0.2, 1.8))
+        else:
+            filed_at = now - timedelta(days=rng.uniform(0.2, 45))
         patrol = i % 7 == 0
         case = workflow.file_case(
             actor=Actor.staff(users["inspector"]) if patrol else Actor.anonymous_reporter(),
@@ -614,13 +622,20 @@ def seed_cases(count, parties, areas, categories, users, now=None, rng_seed=2026
     return created
 
 
+# How long after filing (or a return) the operations centre acts, in working hours: mostly
+# within intake's two hours, now and then late.
+INTAKE = (0.1, 2.4)
+
+
 def _play(story, rng, dispatch_to, earlier):
     """One of the ways a case goes; most end closed, some stop on the way."""
     roll = rng.random()
     case = story.case
     if case.state == State.REPORTED:
         if roll < 0.06:
-            story.step("reject", "dispatcher", reason="经核实不属于街道管辖范围，已告知报告人。")
+            story.step(
+                "reject", "dispatcher", INTAKE, reason="经核实不属于街道管辖范围，已告知报告人。"
+            )
             return
         if roll < 0.09 and earlier:
             # A duplicate of a case filed before it: the merge event must not precede the
@@ -632,12 +647,14 @@ def _play(story, rng, dispatch_to, earlier):
             ]
             original = rng.choice(earlier_open or [None])
             if original is not None:
-                story.step("reject", "dispatcher", reason="重复报告", duplicate_of=original)
+                story.step("reject", "dispatcher", INTAKE, reason="重复报告", duplicate_of=original)
                 return
-        if roll < 0.13:
-            return  # waits in the dispatcher's queue
-        if roll < 0.17:
-            story.step("escalate", "dispatcher", reason="涉及多个责任主体，提交联席会议协调。")
+        if roll < 0.13 and case.dispatch_due and case.dispatch_due > story.now:
+            return  # new: waits in the dispatcher's queue, within intake's limit
+        if 0.13 <= roll < 0.17:
+            story.step(
+                "escalate", "dispatcher", INTAKE, reason="涉及多个责任主体，提交联席会议协调。"
+            )
             return
         suggestion = routing.suggest(case)
         lead = (
@@ -645,7 +662,7 @@ def _play(story, rng, dispatch_to, earlier):
             if suggestion and suggestion.lead_party in dispatch_to
             else rng.choice(dispatch_to)
         )
-        if not story.step("dispatch", "dispatcher", lead_party=lead):
+        if not story.step("dispatch", "dispatcher", INTAKE, lead_party=lead):
             return
     if story.case.state != State.DISPATCHED:
         return
@@ -653,10 +670,10 @@ def _play(story, rng, dispatch_to, earlier):
         if not story.step("return", story.handler(), reason="不属于本单位职责，请改派。"):
             return
         others = [p for p in dispatch_to if p != story.case.lead_party]
-        if not story.step("dispatch", "dispatcher", lead_party=rng.choice(others)):
+        if not story.step("dispatch", "dispatcher", INTAKE, lead_party=rng.choice(others)):
             return
-    if rng.random() < 0.08:
-        return  # waits for the party to accept
+    if rng.random() < 0.08 and story.case.accept_due > story.now:
+        return  # dispatched a moment ago: waits for the party to accept
     if not story.step("accept", story.handler(), hours=(0.1, 3)):
         return
     if rng.random() < 0.85:
@@ -691,12 +708,15 @@ def _play(story, rng, dispatch_to, earlier):
         rating = rng.choices(list(Case.Satisfaction.values), [70, 20, 10])[0]
         rated = story.step("rate", Actor.reporter(story.case.token), hours=(0.5, 24), rating=rating)
         if rated and rating == Case.Satisfaction.DISSATISFIED and rng.random() < 0.5:
-            story.step(
+            reopened = story.step(
                 "reopen",
                 Actor.reporter(story.case.token),
                 hours=(0.5, 8),
                 reason="问题反复出现，仍未解决。",
             )
+            if reopened:
+                # Back with the operations centre, which dispatches it again within hours.
+                story.step("dispatch", "dispatcher", INTAKE, lead_party=rng.choice(dispatch_to))
 
 
 def _resolve(story, rng):
@@ -718,6 +738,18 @@ class Street:
     areas: dict
     categories: dict
     users: dict
+
+
+def read_earlier_notifications(now=None):
+    """Staff of a street that works have read yesterday's messages: the in-app ones older
+    than one working day are marked read when they were, so a morning's bell shows the news
+    of the last working hours, not the demo's whole past."""
+    now = now or timezone.now()
+    cutoff = sla.subtract_working_hours(now, sla.hours_per_day())
+    earlier = Notification.objects.filter(
+        channel=Notification.Channel.APP, read_at__isnull=True, created_at__lt=cutoff
+    )
+    return earlier.update(read_at=cutoff)
 
 
 def seed_config():

@@ -37,6 +37,7 @@ CASE_COLUMNS = [
     "priority",
     "state",
     "lead_party_id",
+    "dispatch_due",
     "accept_due",
     "contact_due",
     "resolve_due",
@@ -142,6 +143,7 @@ class _Sim:
     def _dispatch(self, at, party_id):
         self.row["lead_party_id"] = self._next_party
         self.row.update(
+            dispatch_due=None,
             verify_due=None,
             dispatched_at=at,
             accepted_at=None,
@@ -153,6 +155,7 @@ class _Sim:
     def _return(self, at, party_id):
         self._stop_clock()
         self.row.update(lead_party_id=None, return_count=self.row["return_count"] + 1)
+        self._set_deadlines("return", at)
 
     def _accept(self, at, party_id):
         self.row["accepted_at"] = at
@@ -176,7 +179,7 @@ class _Sim:
         self.row["satisfaction"] = self._rating
 
     def _reject(self, at, party_id):
-        pass
+        self.row["dispatch_due"] = None
 
     def _escalate(self, at, party_id):
         self._stop_clock()
@@ -262,6 +265,7 @@ class Generator:
             priority="normal",
             state=State.REPORTED,
             lead_party_id=None,
+            dispatch_due=None,
             accept_due=None,
             contact_due=None,
             resolve_due=None,
@@ -283,8 +287,11 @@ class Generator:
             search=self._search(text),
         )
         sim = _Sim(category, created, now, self.clock, rng, row)
+        sim._set_deadlines("file", created)
+        row["due_at"] = row["dispatch_due"]
+        filed = {"channel": "web", "dispatch_due": row["dispatch_due"].isoformat()}
         sim.events.append(
-            ("file", None, REPORTER, None, "", "", State.REPORTED, "", {"channel": "web"}, created)
+            ("file", None, REPORTER, None, "", "", State.REPORTED, "", filed, created)
         )
         self._play(sim, recent=(now - created) < timedelta(days=10))
         return row, sim.events

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from cases.choices import PartyChoices
 from cases.models import Party
+from cases.text import PlainTextField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 # Parties of these kinds sit on the joint committee: proposed as members of a first meeting.
@@ -32,7 +33,7 @@ def datetime_field(label, **kwargs):
 
 
 def text_field(label, rows=3, required=False, max_length=4000, **kwargs):
-    return forms.CharField(
+    return PlainTextField(
         label=label,
         required=required,
         max_length=max_length,
@@ -72,9 +73,9 @@ class PartyForm(forms.Form):
 class MeetingForm(PartyForm):
     party_fields = ("members",)
 
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = PlainTextField(label=_("Title"), max_length=200, required=False)
     starts_at = datetime_field(_("Date and time"), required=False)
-    place = forms.CharField(label=pgettext_lazy("meeting", "Place"), max_length=200, required=False)
+    place = PlainTextField(label=pgettext_lazy("meeting", "Place"), max_length=200, required=False)
     convener = forms.ChoiceField(label=_("Convener"), required=False)
     members = forms.MultipleChoiceField(
         label=_("Member parties"),
@@ -107,7 +108,7 @@ class MeetingForm(PartyForm):
 class TopicForm(PartyForm):
     party_fields = ("presenter",)
 
-    title = forms.CharField(label=_("Topic"), max_length=200, required=False)
+    title = PlainTextField(label=_("Topic"), max_length=200, required=False)
     description = text_field(pgettext_lazy("topic", "Description"))
     presenter = forms.ChoiceField(label=_("Presented by"), required=False)
 
@@ -142,7 +143,7 @@ class DecisionForm(PartyForm):
     co_parties = forms.MultipleChoiceField(
         label=_("Co-parties"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple,
     )
     deadline = datetime_field(pgettext_lazy("decision", "Deadline"), required=False)
     measures = text_field(_("Measures"))

@@ -136,6 +136,13 @@ def _state_change(request, pk, change, done_message):
 @staff_required
 @require_POST
 def meeting_hold(request, pk):
+    """Mark the meeting held; before its date and time, only once the secretary confirms
+    (a page asks, so that it works without JavaScript)."""
+    meeting = meeting_for(request, pk)
+    changer_of(request)
+    early = meeting.state == Meeting.State.PLANNED and meeting.starts_at > timezone.now()
+    if early and request.POST.get("confirm") != "early":
+        return render(request, "meetings/confirm_hold.html", {"meeting": meeting})
     return _state_change(request, pk, minutes.hold, _("The meeting is held: record the minutes."))
 
 

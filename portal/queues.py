@@ -22,7 +22,7 @@ DUE_SOON_HOURS = 4
 
 OLDEST_FIRST = (("created_at", False), ("id", False))
 NEWEST_FIRST = (("created_at", True), ("id", True))
-# due_at is set in every state these queues hold (dispatched, in progress, resolved).
+# due_at is set in every state these queues hold (reported, dispatched, in progress, resolved).
 MOST_URGENT = (("due_at", False, False), ("id", False))
 
 
@@ -81,6 +81,11 @@ def _in_progress(user, parties, now):
     return _ours(parties, State.IN_PROGRESS)
 
 
+def _rework(user, parties, now):
+    """Cases the inspector or dispatcher sent back (返工) that the party works on again."""
+    return _ours(parties, State.IN_PROGRESS).filter(rework_count__gt=0)
+
+
 def _due_soon(user, parties, now):
     return _ours(parties, *PARTY_STATES).filter(due_at__gte=now, due_at__lt=due_soon_limit(now))
 
@@ -111,6 +116,7 @@ Q_SUPERVISED = Queue(
 Q_MEETING = Queue("awaiting_meeting", _("Awaiting joint meeting"), OLDEST_FIRST, _awaiting_meeting)
 Q_TO_ACCEPT = Queue("to_accept", _("To accept"), MOST_URGENT, _to_accept)
 Q_IN_PROGRESS = Queue("in_progress", _("In progress"), MOST_URGENT, _in_progress)
+Q_REWORK = Queue("rework", _("Rework"), MOST_URGENT, _rework)
 Q_DUE_SOON = Queue("due_soon", _("Due soon"), MOST_URGENT, _due_soon)
 Q_OUR_OVERDUE = Queue("our_overdue", _("Overdue"), MOST_URGENT, _our_overdue)
 Q_SHARED = Queue("shared", _("Co-party cases"), MOST_URGENT, _shared)
@@ -118,7 +124,7 @@ Q_SHARED = Queue("shared", _("Co-party cases"), MOST_URGENT, _shared)
 BY_ROLE = {
     Role.DISPATCHER: [Q_NEW, Q_RETURNED, Q_TO_VERIFY, Q_OVERDUE],
     Role.INSPECTOR: [Q_DISPUTED, Q_TO_VERIFY],
-    Role.HANDLER: [Q_TO_ACCEPT, Q_IN_PROGRESS, Q_DUE_SOON, Q_OUR_OVERDUE, Q_SHARED],
+    Role.HANDLER: [Q_TO_ACCEPT, Q_REWORK, Q_IN_PROGRESS, Q_DUE_SOON, Q_OUR_OVERDUE, Q_SHARED],
     Role.SUPERVISOR: [Q_OPEN, Q_OVERDUE, Q_SUPERVISED],
     Role.SECRETARY: [Q_MEETING],
 }

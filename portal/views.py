@@ -55,6 +55,8 @@ ROW_FIELDS = (
     "due_at",
     "supervised_at",
     "disputed_at",
+    "rework_count",
+    "return_count",
     # The related rows' names only: an area's outline or a category's questions are large.
     "category__name",
     "category__name_en",
@@ -90,10 +92,11 @@ def _table_context(request, page):
 def home(request):
     user, now = request.user, timezone.now()
     tabs = queues.queues_for(user)
-    current = next((q for q in tabs if q.code == request.GET.get("tab")), tabs[0])
-    counts = [
-        (queue, queues.count_label(queues.capped_count(queue.cases(user, now)))) for queue in tabs
-    ]
+    numbers = [queues.capped_count(queue.cases(user, now)) for queue in tabs]
+    # Without a tab asked for, the page opens on the first one that holds work.
+    first_with_work = next((q for q, n in zip(tabs, numbers, strict=True) if n), tabs[0])
+    current = next((q for q in tabs if q.code == request.GET.get("tab")), first_with_work)
+    counts = [(queue, queues.count_label(n)) for queue, n in zip(tabs, numbers, strict=True)]
     page = keyset.paginate(
         rows(current.cases(user, now)),
         current.ordering,

@@ -8,6 +8,7 @@ without JavaScript the browser follows a redirect (or sees the page with the err
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -21,8 +22,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from cases import media, privacy, questions, routing, sla, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
+from cases.inputs import unreported_shares
 from cases.models import Case, Role, State
-from cases.people import roles_of
+from cases.people import handler_parties, roles_of
 from cases.workflow import ACTIONS, EVENT_LABELS, Actor, WorkflowError
 from portal.forms import ActionForm, PatrolForm, standard_replies
 
@@ -65,10 +67,43 @@ def _takes_text(spec):
     return bool({"note", "reason"} & (set(spec.needs) | set(spec.accepts)))
 
 
+def waiting_first(case, allowed):
+    """The allowed actions with the step the case waits for first (sla.STEPS: the step of
+    its state, and the action that meets it), so that the primary button is that step and
+    not, say, escalation, which comes earlier in the workflow's table."""
+    step = sla.step_for_state(case.state)
+    waited = step.done_by if step else None
+    return sorted(allowed, key=lambda name: name != waited)
+
+
+def share_hint(case, user):
+    """The co-parties that have not reported on their share, for a handler of the lead
+    party while the case is with it: they must report before the case is resolved (or the
+    handler gives a reason). Empty for anyone else."""
+    if case.state not in (State.DISPATCHED, State.IN_PROGRESS) or case.lead_party_id is None:
+        return []
+    if case.lead_party_id not in {p.pk for p in handler_parties(user)}:
+        return []
+    return [share.party.label for share in unreported_shares(case)]
+
+
+def _point(case):
+    """What the case page's small map draws: the point, and its area's outline."""
+    if case.lat is None or case.lng is None:
+        return None
+    outline = case.area.boundary if case.area_id else None
+    return {
+        "lat": case.lat,
+        "lng": case.lng,
+        "tiles": settings.HONGMEI_TILE_URL,
+        "outline": outline,
+    }
+
+
 def case_context(request, case, *, failed=None, revealed=False):
     """Everything the case panel shows; `failed` is a form that came back with errors."""
     actor = Actor.staff(request.user)
-    allowed = workflow.allowed_actions(case, actor)
+    allowed = waiting_first(case, workflow.allowed_actions(case, actor))
     source = PartyChoices()
     with_text = any(
         {"note", "reason"} & (set(ACTIONS[a].needs) | set(ACTIONS[a].accepts)) for a in allowed
@@ -107,6 +142,8 @@ def case_context(request, case, *, failed=None, revealed=False):
         "labels": EVENT_LABELS,
         "photos": photos,
         "shares": list(case.shares.filter(is_active=True).select_related("party")),
+        "share_hint": share_hint(case, request.user),
+        "point": _point(case),
         "contact": privacy.contact_for(case, request.user, revealed=revealed),
         "can_show_contact": "show_contact" in allowed,
         "deadlines": deadlines(case),

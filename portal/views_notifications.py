@@ -1,5 +1,8 @@
-"""The staff portal's in-app notifications: the list, opening one, marking all read, and
-the language of the messages sent to the user."""
+"""The staff portal's in-app notifications: the list (grouped by case), opening one (which
+marks every message about its case read), marking all read, and the language of the
+messages sent to the user."""
+
+from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
@@ -42,12 +45,47 @@ def _page(request, form):
     gone = _out_of_scope(request.user, rows)
     items = [(n, *(_gone(n) if n.pk in gone else wording.headline(n))) for n in rows]
     context = {
-        "items": items,
+        "groups": group_by_case(items),
         "next_before": rows[-1].pk if more else None,
         "has_unread": any(n.read_at is None for n in rows),
         "form": form,
     }
     return render(request, "notifications/inbox.html", context)
+
+
+@dataclass
+class Group:
+    """The messages of one page about one case, newest first (a message about no case is
+    a group of its own): shown as one entry, opened and marked read together."""
+
+    first: Notification
+    subject: str
+    body: str
+    earlier: list = field(default_factory=list)  # (notification, subject), newest first
+
+    @property
+    def unread(self):
+        return sum(1 for n in [self.first, *(n for n, _s in self.earlier)] if n.read_at is None)
+
+    @property
+    def size(self):
+        return 1 + len(self.earlier)
+
+
+def group_by_case(items):
+    """[(notification, subject, body)] newest first → [Group], in the order of each
+    group's newest message."""
+    groups, by_case = [], {}
+    for n, subject, body in items:
+        group = by_case.get(n.case_id) if n.case_id else None
+        if group is None:
+            group = Group(n, subject, body)
+            groups.append(group)
+            if n.case_id:
+                by_case[n.case_id] = group
+        else:
+            group.earlier.append((n, subject))
+    return groups
 
 
 def _meeting_of(notification):
@@ -91,7 +129,9 @@ def inbox(request):
 @staff_required
 def open_notification(request, pk):
     notification = get_object_or_404(Notification.objects.in_app(request.user), pk=pk)
-    notifications.mark_read(request.user, [pk])
+    # The messages about one case are read together: opening one opens the case.
+    cases = [notification.case_id] if notification.case_id else []
+    notifications.mark_read(request.user, [pk], cases=cases)
     if _out_of_scope(request.user, [notification]):
         messages.info(request, _gone(notification)[0])
         return redirect("staff:notifications")

@@ -51,3 +51,16 @@ def move_allowed(action, from_state, to_state):
     """Whether the design's table allows `action` to move a case from one state to another."""
     rule = TRANSITIONS.get(action)
     return rule is not None and from_state in rule[0] and to_state == rule[1]
+
+
+# Intake's clock (issue 16, "Intake has a clock too"), typed out from the issue: a case that
+# waits for the dispatcher (reported) runs against a deadline in working time, per category,
+# two working hours unless the category says otherwise (urgent ones in calendar time). It
+# starts when the case is filed and again whenever the case comes back to the dispatcher
+# (a lead party's return, a reopening); a dispatch meets it; a rejection or an escalation
+# ends it without meeting it. Like the other steps it is shown, alarmed and counted.
+INTAKE_STATE = REPORTED
+INTAKE_DEFAULT_HOURS = 2
+INTAKE_STARTS = ("file", "return", "reopen")
+INTAKE_MET_BY = "dispatch"
+INTAKE_ENDS = ("dispatch", "reject", "escalate")

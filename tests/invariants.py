@@ -60,14 +60,18 @@ def history_problems(case, events=None):
 
 
 def _deadline_problems(case):
-    """A case waiting on a step has a lead party, the deadline of every step of its state
-    (sla.STEPS) and that step's deadline as due_at; any other case runs no clock."""
+    """A case waiting on a step has the deadline of every step of its state (sla.STEPS)
+    and that step's deadline as due_at, and a lead party unless it waits for intake
+    (reported); any other case runs no clock."""
     current = sla.step_for_state(case.state)
     if current is None:
         return [f"{case.number}: a clock runs while {case.state}"] if case.due_at else []
     problems = []
     steps = [step for step in sla.STEPS if case.state in step.states]
-    if case.lead_party_id is None or any(getattr(case, s.field) is None for s in steps):
+    needs_lead = case.state != "reported"
+    if (needs_lead and case.lead_party_id is None) or any(
+        getattr(case, s.field) is None for s in steps
+    ):
         problems.append(f"{case.number}: {case.state} without lead party or deadlines")
     if case.due_at != getattr(case, current.field):
         problems.append(f"{case.number}: due_at {case.due_at} is not the {current.field}")

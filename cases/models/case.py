@@ -238,14 +238,17 @@ class Case(models.Model):
         related_name="duplicates",
     )
 
+    # Intake's deadline (dispatch or reject by), set at filing, return and reopening.
+    dispatch_due = models.DateTimeField(_("dispatch by"), null=True, blank=True)
     # Deadlines of the current round, set by the workflow at dispatch.
     accept_due = models.DateTimeField(_("accept by"), null=True, blank=True)
     contact_due = models.DateTimeField(_("contact reporter by"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     verify_due = models.DateTimeField(_("verify by"), null=True, blank=True)
     external_due = models.DateTimeField(_("deadline of the original system"), null=True, blank=True)
-    # The deadline of the step the case waits for now (accept, resolve or verify); empty when
-    # no clock runs. Overdue means due_at < now: one indexed column serves every queue.
+    # The deadline of the step the case waits for now (dispatch, accept, resolve or verify);
+    # empty when no clock runs. Overdue means due_at < now: one indexed column serves every
+    # queue.
     due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
     extension_requested_until = models.DateTimeField(
         _("extension requested until"), null=True, blank=True

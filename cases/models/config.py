@@ -4,6 +4,7 @@ working-day calendar. Admins change these in the admin; cases refer to them.
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -181,6 +182,15 @@ class Category(Bilingual):
     is_urgent = models.BooleanField(
         _("urgent"), default=False, help_text=_("Limits run in calendar hours, day and night.")
     )
+    dispatch_minutes = models.PositiveIntegerField(
+        _("dispatch within (minutes)"),
+        default=120,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Intake: the dispatcher dispatches or rejects a new case within this many minutes "
+            "of working time (of calendar time for urgent categories)."
+        ),
+    )
     accept_hours = models.PositiveIntegerField(_("accept within (hours)"), default=2)
     contact_hours = models.PositiveIntegerField(_("first contact within (hours)"), default=8)
     resolve_hours = models.PositiveIntegerField(_("resolve within (hours)"), default=40)
@@ -202,6 +212,11 @@ class Category(Bilingual):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["order", "code"]
+
+    @property
+    def dispatch_hours(self):
+        """The intake limit in hours, as the deadline steps (cases.sla.STEPS) read limits."""
+        return self.dispatch_minutes / 60
 
     @property
     def is_leaf(self):

@@ -32,6 +32,8 @@ class IndicatorDay(models.Model):
     closed = models.PositiveIntegerField(default=0)
     closed_reworked = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
+    dispatch_due = models.PositiveIntegerField(default=0)
+    dispatch_met = models.PositiveIntegerField(default=0)
     contact_due = models.PositiveIntegerField(default=0)
     contact_met = models.PositiveIntegerField(default=0)
     resolve_due = models.PositiveIntegerField(default=0)

@@ -242,6 +242,7 @@ class Alarm(models.Model):
         RETENTION = "retention", _("Personal-data retention")
 
     class Step(models.TextChoices):
+        DISPATCH = "dispatch", _("Dispatch")
         ACCEPT = "accept", _("Acceptance")
         CONTACT = "contact", _("First contact")
         RESOLVE = "resolve", _("Resolution")

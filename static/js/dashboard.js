@@ -1,3 +1,11 @@
+// The filters fold away on a phone: open on a wide screen or when they hold an error.
+(function () {
+  "use strict";
+  var filters = document.getElementById("dashboard-filters");
+  if (!filters || filters.hasAttribute("data-keep-open")) return;
+  if (window.matchMedia("(max-width: 40rem)").matches) filters.removeAttribute("open");
+})();
+
 // The dashboard's hotspot map: the street's area outlines from the page's JSON, shaded by
 // how many cases each holds. No tiles unless the deployment names a tile server.
 (function () {

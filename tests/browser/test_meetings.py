@@ -60,6 +60,9 @@ def test_a_case_goes_from_escalation_through_the_meeting_to_a_decision_done(
     page.click("button[data-step=invite]")
     expect(page.locator("#invited")).to_be_visible()
     page.click("button[data-step=hold]")
+    # An hour before its date: asked to confirm first.
+    expect(page.locator("h1")).to_have_text("会议时间未到，确认已召开？")
+    page.click("button[data-step=hold-confirm]")
     expect(page.locator("#meeting-state")).to_have_text("已召开")
     page.click("summary[data-action=decide]")
     form = page.locator(".agenda-item form[action$='/decide/']")
@@ -68,7 +71,7 @@ def test_a_case_goes_from_escalation_through_the_meeting_to_a_decision_done(
     expect(page.locator(".agenda-item .errorlist")).to_contain_text("请填写期限。")
     form = page.locator(".agenda-item form[action$='/decide/']")
     deadline = (timezone.now() + timedelta(days=6)).replace(hour=17, minute=0)
-    form.locator("select[name$=co_parties]").select_option(label="虹梅市场监管所")
+    form.get_by_role("checkbox", name="虹梅市场监管所").check()
     form.locator("input[name$=deadline]").fill(local(deadline))
     form.locator("textarea[name$=measures]").fill("城管牵头约谈商户，市场监管所检查油烟净化设施。")
     form.locator("button[type=submit]").click()
@@ -156,6 +159,10 @@ def test_the_meeting_page_fits_a_phone(phone, live_server, sign_in):
     plan_meeting(phone, live_server, "街区治理联席会议", timezone.now() + timedelta(hours=2))
     phone.click(f"button[data-add-case='{case.number}']")
     phone.click("button[data-step=hold]")
+    # Two hours early: the confirmation fits the phone too.
+    expect(phone.locator("button[data-step=hold-confirm]")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.click("button[data-step=hold-confirm]")
     phone.click("summary[data-action=decide]")
     expect(phone.locator(".agenda-item form[action$='/decide/']")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

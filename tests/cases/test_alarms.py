@@ -344,11 +344,15 @@ def test_a_dispatched_case_not_yet_accepted_is_chased_for_its_resolution(street)
     assert [e.data["step"] for e in supervisions] == ["accept", "resolve"]
 
 
-def test_return_and_escalation_void_every_deadline_alarm(street):
+def test_return_and_escalation_void_every_deadline_alarm_of_the_party(street):
     monday = aware(2026, 11, 23, 9, 0)
     case = noise_dispatched(street, monday)
     case = act(street, case, "return", "hangtian", reason="不属本单位", at=monday)
-    assert planned(case) == []
+    # Back with the dispatcher: only intake's clock runs (noise: 2 working hours).
+    assert planned(case) == [
+        (aware(2026, 11, 23, 11, 0), "overdue", "dispatch"),
+        (aware(2026, 11, 24, 11, 0), "supervise", "dispatch"),
+    ]
     case = noise_dispatched(street, monday)
     case = act(street, case, "accept", "hangtian", at=monday)
     case = act(street, case, "escalate", "hangtian", reason="需要协调", at=monday)

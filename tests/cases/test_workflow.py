@@ -383,15 +383,22 @@ def test_dispatch_gives_co_parties_their_shares_and_reassign_withdraws_them(stre
 
 
 def test_return_clears_the_party_and_counts(street):
-    case = case_in(street, State.DISPATCHED)
-    case = act(street, case, "return", "hangtian", reason="不属于本居委")
+    case = case_in(street, State.DISPATCHED, at=factories.aware(2026, 11, 23, 9, 0))
+    monday_10 = factories.aware(2026, 11, 23, 10, 0)
+    case = act(street, case, "return", "hangtian", reason="不属于本居委", at=monday_10)
+    # Back with the dispatcher: only intake's clock runs (two working hours).
+    intake = factories.aware(2026, 11, 23, 12, 0)
     assert (case.state, case.lead_party, case.return_count, case.due_at) == (
         "reported",
         None,
         1,
-        None,
+        intake,
     )
-    assert case.events.last().data == {"returned_by": street.parties["rc-hangtian"].pk}
+    assert (case.accept_due, case.contact_due, case.resolve_due) == (None, None, None)
+    assert case.events.last().data == {
+        "returned_by": street.parties["rc-hangtian"].pk,
+        "dispatch_due": intake.isoformat(),
+    }
 
 
 def test_rework_counts_and_restarts_the_resolution_clock(street):

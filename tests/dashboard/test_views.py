@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -190,3 +191,13 @@ def test_report_and_csv_queries_stay_the_same(signed_in, street, django_assert_n
         assert client.get(REPORT).status_code == 200
     with django_assert_num_queries(10):
         assert client.get(EXPORT).status_code == 200
+
+
+def test_each_figure_carries_its_definition_and_the_filters_fold(signed_in, street):
+    html = signed_in("supervisor").get(DASHBOARD).content.decode()
+    assert html.count('<p class="definition">') == 9
+    assert "按已结案案件计" in html  # the rework rate says it counts closed cases
+    assert 'data-indicator="on_time_dispatch"' in html and "按期派遣率" in html
+    assert '<details class="card dashboard-filters no-print" id="dashboard-filters" open>' in html
+    # The hotspot map is a named region, not an image holding Leaflet's controls.
+    assert re.search(r'<div id="hotspot-map" class="map hotspot-map" [^>]*role="region"', html)

@@ -44,11 +44,13 @@ def test_generated_open_cases_carry_the_alarms_still_to_come(street):
     assert written.exists()
     assert not written.filter(fire_at__lte=started).exists()
     assert set(written.values_list("case__state", flat=True)) <= {
+        State.REPORTED,
         State.DISPATCHED,
         State.IN_PROGRESS,
     }
     future = Case.objects.filter(
-        state__in=[State.DISPATCHED, State.IN_PROGRESS], due_at__gt=timezone.now()
+        state__in=[State.REPORTED, State.DISPATCHED, State.IN_PROGRESS],
+        due_at__gt=timezone.now(),
     )
     for case in future:
         assert written.filter(case=case, kind="overdue", deadline=case.due_at).exists()

@@ -1,7 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
+from cases import notifications, sla
 from cases.models import (
     Area,
     Attachment,
@@ -100,3 +102,13 @@ def test_seed_demo_cases_cover_every_state_with_consistent_histories(db):
     assert Event.objects.filter(kind="return").exists()
     # The dashboard's roll-up is built for the demo's past.
     assert IndicatorRollup.objects.exists() and IndicatorDay.objects.exists()
+    # A street that works (issue 16): a case waits for dispatch hours, not weeks; each
+    # waits less than a working day since it last came to the dispatcher.
+    now = timezone.now()
+    for case in Case.objects.filter(state=State.REPORTED):
+        came = case.events.filter(kind__in=("file", "return", "reopen")).latest("created_at")
+        assert sla.working_hours_between(came.created_at, now) < 8, case.number
+        assert case.dispatch_due is not None
+    # And a dispatcher's morning bell holds a handful of cases, not the demo's whole past.
+    dispatcher = get_user_model().objects.get(username="dispatcher")
+    assert notifications.unread_count(dispatcher) <= 10

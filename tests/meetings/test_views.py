@@ -1,6 +1,7 @@
 """The meeting pages: who sees which meeting (404 otherwise), who may change it (403
 otherwise), forms that show refusals next to the field, and a fixed number of queries."""
 
+import re
 from datetime import timedelta
 
 from django.db import connection
@@ -95,7 +96,11 @@ def test_the_secretary_runs_a_meeting_through_the_pages(client, street):
     response = client.post(url(meeting, "agenda/cases/"), {"number": case.number})
     item = meeting.items.get()
     assert response.status_code == 302 and response.url.endswith(f"#item-{item.pk}")
-    client.post(url(meeting, "hold/"))
+    # Planned for a later date: holding it asks first, then holds on confirmation.
+    asked = client.post(url(meeting, "hold/"))
+    assert asked.status_code == 200 and "会议时间未到，确认已召开？" in asked.content.decode()
+    assert fresh(meeting).state == Meeting.State.PLANNED
+    client.post(url(meeting, "hold/"), {"confirm": "early"})
     assert fresh(meeting).state == Meeting.State.HELD
     client.post(url(meeting, f"items/{item.pk}/minutes/"), {f"minutes-{item.pk}-minutes": "纪要"})
     prefix = f"decide-{item.pk}"
@@ -233,3 +238,46 @@ def test_printed_minutes_are_in_chinese_with_the_decisions_table(client, street)
         assert text in table, text
     assert "主责单位" in table and "协办单位" in table
     assert AgendaItem.objects.filter(meeting=meeting).count() == 1
+
+
+def test_a_meeting_whose_time_has_come_is_held_without_asking(client, street):
+    meeting = plan(street, days=-1)
+    signed_in(client, street, "secretary")
+    response = client.post(url(meeting, "hold/"))
+    assert response.status_code == 302 and response.url == url(meeting)
+    assert fresh(meeting).state == Meeting.State.HELD
+
+
+def test_only_those_who_change_meetings_are_asked_to_confirm(client, street):
+    meeting = plan(street, members=("rc-hangtian",))
+    signed_in(client, street, "hangtian")
+    assert client.post(url(meeting, "hold/"), {"confirm": "early"}).status_code == 403
+    assert fresh(meeting).state == Meeting.State.PLANNED
+
+
+def test_decision_co_parties_are_check_boxes(client, street):
+    case = escalated(street)
+    meeting = plan(street, days=-1)
+    agenda.add_case(meeting, case, user=street.users["secretary"])
+    signed_in(client, street, "secretary")
+    client.post(url(meeting, "hold/"))
+    page = client.get(url(meeting)).content.decode()
+    assert re.search(r'<input type="checkbox" name="decide-\d+-co_parties"', page)
+    assert not re.search(r'<select name="decide-\d+-co_parties"', page)
+
+
+def test_the_meeting_forms_drop_control_characters(client, street):
+    meeting = plan(street)
+    signed_in(client, street, "secretary")
+    response = client.post(
+        url(meeting, "edit/"),
+        {
+            "title": "联席\x00会议\x07",
+            "starts_at": local(meeting.starts_at),
+            "place": "三楼\x1b会议室",
+            "convener": meeting.convener_id,
+            "members": [street.parties["rc-hangtian"].pk],
+        },
+    )
+    assert response.status_code == 302
+    assert (fresh(meeting).title, fresh(meeting).place) == ("联席会议", "三楼会议室")

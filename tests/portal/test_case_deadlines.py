@@ -3,7 +3,8 @@
 The rule, stated here on its own: a dispatched case shows its acceptance, first-contact and
 resolution deadlines (the resolution clock runs from dispatch); an accepted case, first
 contact until the reporter is contacted, and resolution; a resolved case, verification;
-a case with no party working on it (reported, returned, escalated, closed), none.
+a case waiting for the dispatcher (new or returned), its intake deadline (issue 16: two
+working hours by default); a case with no one's clock running (escalated, closed), none.
 
 Noise: accept within 1 working hour, first contact within 4, resolve within 16, verify
 within 8. Office hours 09:00–12:00 and 13:00–18:00; 23 November 2026 is a Monday.
@@ -18,6 +19,7 @@ from tests.portal.helpers import signed_in
 
 MONDAY = aware(2026, 11, 23, 9, 0)
 ACCEPT, CONTACT, RESOLVE, VERIFY = "签收时限", "先行联系时限", "处置时限", "核查时限"
+DISPATCH = "派遣时限"
 
 
 def shown(client, street, case, username="dispatcher"):
@@ -36,9 +38,9 @@ def dispatched(street, at=MONDAY):
     return act(street, case, "dispatch", "dispatcher", lead_party=hangtian, at=at)
 
 
-def test_a_reported_case_shows_no_deadline(client, street):
+def test_a_reported_case_shows_its_intake_deadline(client, street):
     case = factories.new_case(street, "noise", at=MONDAY)
-    assert shown(client, street, case) == []
+    assert shown(client, street, case) == [(DISPATCH, "2026-11-23 11:00")]
 
 
 def test_a_dispatched_case_shows_acceptance_contact_and_resolution(client, street):
@@ -88,11 +90,11 @@ def test_a_resolved_case_shows_verification_and_rework_a_fresh_resolution(client
     assert shown(client, street, case) == []
 
 
-def test_a_returned_or_escalated_case_shows_none(client, street):
+def test_a_returned_case_shows_intake_afresh_and_an_escalated_one_none(client, street):
     case = dispatched(street)
-    case = act(street, case, "return", "hangtian", reason="不属本单位", at=MONDAY.replace(hour=9))
+    case = act(street, case, "return", "hangtian", reason="不属本单位", at=MONDAY.replace(hour=10))
     assert case.state == State.REPORTED
-    assert shown(client, street, case) == []
+    assert shown(client, street, case) == [(DISPATCH, "2026-11-23 12:00")]
     case = act(street, case, "escalate", "dispatcher", reason="需要协调", at=MONDAY.replace(hour=9))
     assert case.state == State.AWAITING_MEETING
     assert shown(client, street, case) == []

@@ -97,8 +97,11 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A send with photos on a machine busy with other work (two cores, the suite in
+    # parallel) can take seconds: assertions wait as long as actions do.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
@@ -107,7 +110,7 @@ def chromium():
 
 def _page(chromium, options):
     context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
     context.close()

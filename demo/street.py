@@ -106,7 +106,8 @@ SHOP_NAME = {
     "label": "店铺名称",
     "label_en": "Shop name",
     "datatype": "string",
-    "required": True,
+    "required": False,
+    "third_party": True,
     "order": 1,
 }
 TIME_OF_DAY = {

@@ -267,7 +267,7 @@ class ReportForm(WhereForm):
                 continue
             value = self.cleaned_data.get(name)
             if value in (None, "", []):
-                if question.get("required"):
+                if questions.is_required(question):
                     self.add_error(name, _("Please answer this question."))
                 continue
             answers[question["code"]] = questions.stored(value)

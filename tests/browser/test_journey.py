@@ -31,7 +31,7 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     resident.fill("#id_email", "resident@example.com")
     expect(resident.locator("#where .place")).to_contain_text("航天新苑")
     resident.click("#send")
-    expect(resident.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    expect(resident.locator("h1")).to_have_text("谢谢！您的反映已收到")
     number = resident.locator(".case-number").inner_text()
     tracking = resident.url.replace("sent/", "")
     assert Case.objects.get(number=number).state == State.REPORTED

@@ -4,9 +4,10 @@ the page's language and how an answer is shown (the staff case page and the trac
 alike).
 
 A question is a dict in Category.questions: code, label, label_en, datatype (string,
-number, text, datetime, singlevaluelist, multivaluelist), required, order and, for the
-lists, values [{key, name, name_en}], and optionally third_party. Its answer is stored in Case.answers under its code
-as JSON: text, a number, an ISO 8601 moment, a value's key or a list of keys.
+number, text, datetime, singlevaluelist, multivaluelist), required, order, optionally
+third_party and, for the lists, values [{key, name, name_en}]. Its answer is stored in
+Case.answers under its code as JSON: text, a number, an ISO 8601 moment, a value's key
+or a list of keys.
 """
 
 from datetime import date, datetime

@@ -60,10 +60,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "cases.admin_apps.AxesConfig",  # django-axes, named in Chinese (cases/admin_apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "cases.admin_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "cases.admin_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "cases",
     "public",
     "portal",

@@ -92,7 +92,7 @@ def test_tracking_page_shows_the_state_in_plain_words_the_history_and_the_deadli
     assert "处理期限" in html
     titles = re.findall(r"</time>\s*<strong>([^<]+)</strong>", html)
     assert titles[:3] == ["已收到您的反映", "已转交航天新苑居委会处理", "航天新苑居委会已接手"]
-    assert titles[3].startswith("已延长处理期限至 ")
+    assert titles[3].startswith("处理期限已延长至 ")
     assert "等商户配合" not in html and case.number in html
     assert "路边有暴露垃圾" in html  # the reporter's own description
 
@@ -200,7 +200,7 @@ def test_the_reporter_rates_a_closed_case_and_reopens_it_when_dissatisfied(clien
     case.refresh_from_db()
     assert case.satisfaction == Case.Satisfaction.DISSATISFIED
     html = page(client, case.token)
-    assert "处理结果评价：不满意" in html and "/rate/" not in html and "/reopen/" in html
+    assert "已评价处理结果：不满意" in html and "/rate/" not in html and "/reopen/" in html
     response = client.post(f"/t/{case.token}/reopen/", {"reason": "又堆满了"})
     assert response.status_code == 302
     case.refresh_from_db()
@@ -278,3 +278,31 @@ def test_a_rejected_duplicates_reporter_follows_the_original(client, street):
     assert "未予受理" in html and "重复报告" in html
     assert f'href="/t/{follower.token}/"' in html and original.number in html
     assert original.number in page(client, follower.token)
+
+
+# ---------------------------------------------------------------------------- plain words
+
+STAFF_STATE_NAMES = ["待受理", "待签收", "处置中", "待联席会议", "待核查", "已结案", "不予立案"]
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("reported", "已收到，正在安排处理"),
+        ("dispatched", "已转交处理单位"),
+        ("in_progress", "正在处理"),
+        ("awaiting_meeting", "已提交街区联席会议协调"),
+        ("resolved", "处理单位已反馈结果，等待核查"),
+        ("closed", "已办结"),
+        ("rejected", "未予受理"),
+    ],
+)
+def test_residents_read_the_state_in_plain_words_never_the_staff_name(
+    client, street, state, status
+):
+    case = case_in(street, state)
+    html = page(client, case.token)
+    badge = re.search(r'<span class="badge state-[a-z_]+">([^<]*)</span>', html).group(1)
+    assert badge == status
+    # (等待核查, "waiting to be checked", is a resident's sentence, not the state's name)
+    assert [name for name in STAFF_STATE_NAMES if re.search(f"(?<!等){name}", html)] == []

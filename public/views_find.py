@@ -27,6 +27,7 @@ REFUSED = {
 
 
 def _ask_page(request, form, purpose, *, status=200):
+    form.focus_first_error()
     return render(request, f"public/{purpose}.html", {"form": form}, status=status)
 
 
@@ -69,6 +70,7 @@ def code(request):
             del request.session[CHALLENGE]
             return _opened(request, asked["purpose"], checked.case_ids)
         form.add_error("code", REFUSED[checked.refused])
+    form.focus_first_error()
     return render(request, "public/code.html", {"form": form, "asked": asked})
 
 

@@ -564,3 +564,38 @@ def test_the_map_outlines_are_served_as_cached_geojson(client, street):
     names = {f["properties"]["name"] for f in data["features"]}
     assert {"虹梅街道", "航天新苑二村小区", "漕河泾开发区"} <= names
     assert data["features"][0]["properties"]["kind"] == "street"
+
+
+# ---------------------------------------------------------------------------- focus
+
+
+def tag_of(page, element_id):
+    return re.search(rf'<(?:input|select|textarea)[^>]*id="{element_id}"[^>]*>', page).group(0)
+
+
+def test_without_javascript_the_first_invalid_field_takes_the_focus_and_names_its_message(
+    client, street
+):
+    page = send(client, report(description="", phone="123")).content.decode()
+    assert page.count("autofocus") == 1
+    description = tag_of(page, "id_description")
+    assert "autofocus" in description and 'aria-invalid="true"' in description
+    assert 'aria-describedby="id_description_error"' in description
+    phone = tag_of(page, "id_phone")
+    assert 'aria-invalid="true"' in phone and 'aria-describedby="id_phone_error"' in phone
+    assert 'id="id_description_error"' in page and 'id="id_phone_error"' in page
+    assert "aria-invalid" not in tag_of(page, "id_name")
+
+
+def test_a_missing_category_puts_the_focus_on_the_first_choice(client, street):
+    page = send(client, report(category="", description="")).content.decode()
+    first = re.search(r'<input type="radio" name="category"[^>]*>', page).group(0)
+    assert "autofocus" in first and 'aria-describedby="id_category_error"' in first
+    assert page.count("autofocus") == 1 and 'id="id_category_error"' in page
+
+
+def test_a_missing_place_puts_the_focus_on_the_list_of_places(client, street):
+    page = send(client, report(point=None)).content.decode()
+    places = tag_of(page, "id_area")
+    assert "autofocus" in places and 'aria-invalid="true"' in places
+    assert 'aria-describedby="id_lat_error"' in places and 'id="id_lat_error"' in page

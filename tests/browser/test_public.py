@@ -83,7 +83,7 @@ def test_a_resident_files_a_case_with_a_photo_and_a_map_point_and_tracks_it(
     expect(page).to_have_url(f"{live_server.url}/t/{case.token}/")
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text("已收到您的反映")
-    expect(timeline).to_contain_text("已派给虹梅物业服务公司")
+    expect(timeline).to_contain_text("已转交虹梅物业服务公司处理")
     expect(page.locator(".state-words")).to_contain_text("虹梅物业服务公司")
     assert fits_the_screen(page)
 
@@ -123,13 +123,13 @@ def test_the_reporter_rates_a_case_the_workflow_has_closed(phone, live_server):
     case = factories.case_in(street, State.CLOSED)
     page = phone
     page.goto(f"{live_server.url}/t/{case.token}/")
-    expect(page.locator(".state-words")).to_have_text("已结案：处理结果已经核查。")
+    expect(page.locator(".state-words")).to_have_text("已办结：处理结果已经核查。")
     page.get_by_label("满意", exact=True).check()
     page.fill("textarea[name=note]", "处理很及时")
     page.click("text=提交评价")
 
     expect(page.locator(".messages")).to_contain_text("感谢您的评价。")
-    expect(page.locator(".timeline")).to_contain_text("处理结果评价：满意")
+    expect(page.locator(".timeline")).to_contain_text("已评价处理结果：满意")
     case.refresh_from_db()
     assert case.satisfaction == Case.Satisfaction.SATISFIED
     assert case.events.get(kind="rate").note == "处理很及时"
@@ -200,11 +200,14 @@ def test_the_form_works_without_javascript(chromium, live_server):
         choose(page, "signboard")
         expect(page.locator(".questions[data-for=signboard]")).to_be_visible()
         expect(page.locator(".questions[data-for=noise]")).to_be_hidden()
-        page.fill("#id_description", "店招破损，有掉落危险")
         page.select_option("#id_area", "road-hongmei-hangtian")
-        page.click("#send")  # the shop name is missing
-        expect(page.locator("#errors-q-signboard-shop_name")).to_contain_text("请回答这个问题")
-        expect(page.locator("#id_description")).to_have_value("店招破损，有掉落危险")
+        page.click("#send")  # no description: the page comes back with the focus on it
+        description = page.locator("#id_description")
+        expect(description).to_be_focused()
+        expect(description).to_have_attribute("aria-invalid", "true")
+        expect(description).to_have_attribute("aria-describedby", "id_description_error")
+        expect(page.locator("#id_description_error")).to_contain_text("请描述问题")
+        description.fill("店招破损，有掉落危险")
         page.fill("#id_q-signboard-shop_name", "老王面馆")
         page.click("#send")
         expect(page.locator("h1")).to_have_text("谢谢！您的反映已收到")

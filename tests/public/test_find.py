@@ -39,7 +39,9 @@ def input_tag(page, field):
 
 
 def code_in(texts):
-    return re.search(r"\d{6}", texts[-1][1]).group(0)
+    """The code of the last code message (other messages carry case numbers)."""
+    (text,) = [text for _, text in texts if "验证码" in text][-1:]
+    return re.search(r"验证码是 (\d{6})", text).group(1)
 
 
 def without_echoes(html):

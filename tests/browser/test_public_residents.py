@@ -98,13 +98,11 @@ def test_a_lost_link_is_found_again_by_the_case_number_and_a_texted_code(phone, 
     assert fits_the_screen(page)
 
 
-def test_my_reports_lists_every_case_of_an_email_after_the_code(
-    phone, live_server, mailoutbox
-):
+def test_my_reports_lists_every_case_of_an_email_after_the_code(phone, live_server, mailoutbox):
     street = factories.street()
     filed = [
-        factories.new_case(street, category, reporter=Reporter.objects.create(email="w@example.com"))
-        for category in ("litter", "noise")
+        factories.new_case(street, kind, reporter=Reporter.objects.create(email="w@example.com"))
+        for kind in ("litter", "noise")
     ]
     somebody_else = factories.new_case(street)
     page = phone

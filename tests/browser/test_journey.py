@@ -65,7 +65,7 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     expect(staff.locator("#case-state")).to_have_text("已结案")
 
     resident.goto(tracking)
-    expect(resident.locator(".state-words")).to_contain_text("已结案")
+    expect(resident.locator(".state-words")).to_contain_text("已办结")
     expect(resident.locator(".timeline")).to_contain_text("已责令施工单位停止夜间施工")
     expect(resident.locator(".timeline")).not_to_contain_text("cityops")
     assert Case.objects.get(number=number).state == State.CLOSED

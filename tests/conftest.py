@@ -62,8 +62,11 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A send files a case, routes it and queues its notifications: on a loaded machine that
+    # takes longer than the 5 seconds Playwright's assertions wait by default.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser

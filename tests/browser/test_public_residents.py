@@ -14,9 +14,6 @@ from tests import factories
 from tests.browser.test_public import choose, fits_the_screen, tap_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# A send files a case, routes it and queues its notifications: on a loaded machine that takes
-# longer than Playwright's 5-second default.
-expect.set_options(timeout=20_000)
 
 PHONE = "13800138000"
 

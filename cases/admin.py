@@ -2,6 +2,7 @@
 Cases are shown read-only here; their state changes only through the workflow. The outbox
 and the alarms are in admin_notifications (registered by importing it here)."""
 
+from axes.admin import AccessAttemptAdmin
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
@@ -293,3 +294,9 @@ class ReporterAdmin(ReadOnlyAdmin):
 class FollowerAdmin(ReadOnlyAdmin):
     list_display = ["case", "reporter", "created_at"]
     list_select_related = ["case", "reporter"]
+
+
+# django-axes's computed columns carry no header of their own; cases/admin_apps.py has the
+# Chinese of the rest of its words.
+AccessAttemptAdmin.expiration.short_description = _("Expires At")  # type: ignore[attr-defined]
+AccessAttemptAdmin.status.short_description = _("Lockout")  # type: ignore[attr-defined]

@@ -105,3 +105,10 @@ def is_staff_member(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_superuser or bool(roles_of(user))
+
+
+def display_name(user: Any) -> str:
+    """How pages name a person: their full name, or their login where none is given."""
+    if user is None:
+        return ""
+    return (user.get_full_name() or "").strip() or user.get_username()

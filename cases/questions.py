@@ -4,21 +4,27 @@ the page's language and how an answer is shown (the staff case page and the trac
 alike).
 
 A question is a dict in Category.questions: code, label, label_en, datatype (string,
-number, text, datetime, singlevaluelist, multivaluelist), required, order and, for the
-lists, values [{key, name, name_en}]. Its answer is stored in Case.answers under its code
-as JSON: text, a number, an ISO 8601 moment, a value's key or a list of keys.
+number, text, datetime, singlevaluelist, multivaluelist), required, order, optionally
+third_party and, for the lists, values [{key, name, name_en}]. Its answer is stored in
+Case.answers under its code as JSON: text, a number, an ISO 8601 moment, a value's key
+or a list of keys.
 """
 
 from datetime import date, datetime
 
 from django import forms
 from django.utils import formats, timezone
-from django.utils.translation import pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from cases.i18n import localised
 from cases.text import PlainTextField
 
 UNANSWERED = (None, "", [])
+# Questions that name somebody else (a shop, a company, a vehicle) by their code, when the
+# question does not say `third_party` itself.
+IF_YOU_KNOW = gettext_lazy("If you don't know it, leave it empty.")
+THIRD_PARTY_CODES = frozenset({"shop_name", "company_name", "business_name", "plate_number"})
 
 
 def ordered(category):
@@ -36,6 +42,21 @@ def text(item, key):
 # ---------------------------------------------------------------------------- asking
 
 
+def identifies_third_party(question):
+    """Whether the question asks who somebody else is (a shop's name, a company, a plate):
+    `third_party` where the question says, else by its code (THIRD_PARTY_CODES)."""
+    if "third_party" in question:
+        return bool(question["third_party"])
+    return question.get("code") in THIRD_PARTY_CODES
+
+
+def is_required(question):
+    """Whether a report must answer `question`. A question that identifies a third party
+    is never required: people often do not know a shop's name, and a report without it is
+    still worth taking (issue 16)."""
+    return bool(question.get("required")) and not identifies_third_party(question)
+
+
 def field_name(category, question):
     """The name of a question's field on a form that asks several categories' questions."""
     return f"q-{category.code}-{question['code']}"
@@ -45,6 +66,8 @@ def form_field(question):
     """The optional form field that asks `question` (the form says which are required)."""
     datatype = question.get("datatype") or "string"
     label = text(question, "label")
+    if not is_required(question):
+        label = _("%(label)s (optional)") % {"label": label}
     choices = [(v["key"], text(v, "name")) for v in question.get("values") or []]
     if datatype == "text":
         return PlainTextField(
@@ -66,7 +89,8 @@ def form_field(question):
         return forms.MultipleChoiceField(
             label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
         )
-    return PlainTextField(label=label, required=False, max_length=200)
+    help_text = IF_YOU_KNOW if identifies_third_party(question) else ""
+    return PlainTextField(label=label, required=False, max_length=200, help_text=help_text)
 
 
 def stored(value):

@@ -85,6 +85,21 @@ ACCOUNTS = [
     ("cityops", "cityops", Role.HANDLER),
     ("market", "market", Role.HANDLER),
 ]
+# The people behind the demo accounts (invented names): pages show a person's name, never
+# their login. Stored whole in first_name, so get_full_name() reads 陈晓燕, not 晓燕 陈.
+FULL_NAMES = {
+    "admin": "系统管理员",
+    "dispatcher": "陈晓燕",
+    "inspector": "周建国",
+    "supervisor": "王海涛",
+    "secretary": "李文静",
+    "hangtian": "张丽华",
+    "yongzhao": "刘志强",
+    "qinbei": "赵敏",
+    "property": "孙伟",
+    "cityops": "黄俊",
+    "market": "吴静",
+}
 
 # Street outline and the grid it is cut into (approximate, for the demo).
 WEST, EAST, SOUTH, NORTH = 121.385, 121.410, 31.157, 31.182
@@ -107,7 +122,8 @@ SHOP_NAME = {
     "label": "店铺名称",
     "label_en": "Shop name",
     "datatype": "string",
-    "required": True,
+    "required": False,
+    "third_party": True,
     "order": 1,
 }
 TIME_OF_DAY = {
@@ -453,6 +469,7 @@ def seed_accounts(parties):
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+    _name(admin, FULL_NAMES["admin"])
     users["admin"] = admin
     for username, party_code, role in ACCOUNTS:
         users[username] = _account(username, parties[party_code], role, usable=True)
@@ -466,6 +483,12 @@ def seed_accounts(parties):
     return users
 
 
+def _name(user, name):
+    if user.first_name != name or user.last_name:
+        user.first_name, user.last_name = name, ""
+        user.save(update_fields=["first_name", "last_name"])
+
+
 def _account(username, party, role, *, usable):
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username)
@@ -477,6 +500,7 @@ def _account(username, party, role, *, usable):
         else:
             user.set_unusable_password()
         user.save()
+    _name(user, FULL_NAMES.get(username) or f"{party.name}工作人员")
     Membership.objects.get_or_create(user=user, party=party, role=role)
     return user
 

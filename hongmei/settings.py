@@ -66,10 +66,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "cases.admin_apps.AxesConfig",  # django-axes, named in Chinese (cases/admin_apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "cases.admin_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "cases.admin_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "cases",
     "public",
     "portal",
@@ -330,6 +330,10 @@ HONGMEI_MAP_CENTER = (31.168, 121.398)
 HONGMEI_SENDS_PER_IP_HOUR = int(env("HONGMEI_SENDS_PER_IP_HOUR", "30"))
 HONGMEI_REPORTS_PER_CONTACT_DAY = int(env("HONGMEI_REPORTS_PER_CONTACT_DAY", "5"))
 HONGMEI_CLIENT_IP_HEADER = env("HONGMEI_CLIENT_IP_HEADER")
+# Finding one's cases again (/find/, /mine/; cases/recovery.py): one-time codes asked for
+# per client address and per mobile number or e-mail, each per hour.
+HONGMEI_CODES_PER_IP_HOUR = int(env("HONGMEI_CODES_PER_IP_HOUR", "20"))
+HONGMEI_CODES_PER_CONTACT_HOUR = int(env("HONGMEI_CODES_PER_CONTACT_HOUR", "5"))
 # Photos cost decoding time by their pixels, not their bytes (cases/images.py): at most
 # this many per photo, and per send (all its photos together). Five 6000x4000 photos do
 # not pass together; the public form scales photos to 2560 px before sending.

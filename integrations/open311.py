@@ -191,7 +191,7 @@ def definition_dict(category):
             "variable": True,
             "code": question["code"],
             "datatype": question["datatype"],
-            "required": bool(question.get("required")),
+            "required": questions.is_required(question),
             "datatype_description": None,
             "order": question.get("order") or position,
             "description": questions.text(question, "label"),
@@ -518,7 +518,7 @@ def _answers(category, params, errors):
     for code, question in asked.items():
         values = given.get(code, [])
         if not values:
-            if question.get("required"):
+            if questions.is_required(question):
                 errors.append(_("attribute[%(code)s] is required.") % {"code": code})
             continue
         value = _answer(question, values)

@@ -20,6 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from cases import people
+
 FONT = "STSong-Light"
 LANGUAGE = "zh-hans"
 INK = colors.HexColor("#1d2330")
@@ -225,7 +227,7 @@ def minutes(meeting, members, items, decisions, corrections):
         if meeting.approved_at:
             approved = _("Minutes approved on %(at)s by %(who)s.") % {
                 "at": _when(meeting.approved_at, "%Y-%m-%d"),
-                "who": meeting.approved_by.get_username(),
+                "who": people.display_name(meeting.approved_by),
             }
             foot = f"{approved} {foot}"
         story.append(_p(foot, "foot"))

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -49,8 +50,43 @@ class Deadline:
         return self.hours_left < 0
 
     @property
-    def hours(self):
-        return f"{abs(self.hours_left):.1f}"
+    def remaining(self):
+        """The time left (or past) as people say it: 剩余3.5个工作小时, 剩余不足1个工作小时,
+        已超期2个工作小时; whole hours without a decimal."""
+        left = self.hours_left
+        unit = CALENDAR_HOURS if self.calendar_hours else WORKING_HOURS
+        if left < 0:
+            if -left < 1:
+                return OVERDUE_UNDER_AN_HOUR[unit]
+            return OVERDUE_BY[unit] % {"h": _hours(-left)}
+        if left < 1:
+            return UNDER_AN_HOUR_LEFT[unit]
+        return LEFT[unit] % {"h": _hours(left)}
+
+
+CALENDAR_HOURS, WORKING_HOURS = "calendar", "working"
+LEFT = {
+    WORKING_HOURS: gettext_lazy("%(h)s working hours left"),
+    CALENDAR_HOURS: gettext_lazy("%(h)s hours left"),
+}
+UNDER_AN_HOUR_LEFT = {
+    WORKING_HOURS: gettext_lazy("less than one working hour left"),
+    CALENDAR_HOURS: gettext_lazy("less than an hour left"),
+}
+OVERDUE_BY = {
+    WORKING_HOURS: gettext_lazy("overdue by %(h)s working hours"),
+    CALENDAR_HOURS: gettext_lazy("overdue by %(h)s hours"),
+}
+OVERDUE_UNDER_AN_HOUR = {
+    WORKING_HOURS: gettext_lazy("overdue by less than one working hour"),
+    CALENDAR_HOURS: gettext_lazy("overdue by less than an hour"),
+}
+
+
+def _hours(value):
+    """Hours to the half hour, without a trailing .0: 3, 3.5."""
+    halves = round(value * 2) / 2
+    return f"{halves:.0f}" if halves == int(halves) else f"{halves:.1f}"
 
 
 def deadlines(case, now=None):

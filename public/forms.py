@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import images, intake, questions, routing
+from cases import images, intake, questions, recovery, routing
 from cases.inputs import MAX_TEXT
 from cases.models import Area, Case, Category, Reporter
 from cases.text import PlainTextField
@@ -28,6 +28,33 @@ SPAM = _("Your report could not be sent.")
 BAD_PHONE = _(
     "Enter a mainland China mobile number: 11 digits starting with 1, such as 13812345678."
 )
+
+
+class FocusFirstError:
+    """A refused send puts the cursor on the first field with a message, in the order the
+    page shows them, even without JavaScript: that field's widget gets `autofocus`.
+    Django marks each field with a message aria-invalid and describes it by the message
+    (id_<name>_error); a place given on the map has no input of its own, so its message
+    describes the list of places instead."""
+
+    page_order: tuple = ()
+
+    def focus_first_error(self):
+        """The name of the field that takes the focus, or None."""
+        if not self.is_bound or not self.errors:
+            return None
+        if "lat" in self.errors and "area" in self.fields and "area" not in self.errors:
+            self.fields["area"].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": "id_lat_error"}
+            )
+        order = [n for n in self.page_order if n in self.fields] or list(self.fields)
+        order += [n for n in self.fields if n not in order]
+        first = next((name for name in order if name in self.errors), None)
+        if first == "lat":
+            first = "area"
+        if first is not None and first in self.fields:
+            self.fields[first].widget.attrs["autofocus"] = True
+        return first
 
 
 class PhotoInput(forms.FileInput):
@@ -124,7 +151,7 @@ def _chain_ids(area):
     return ids
 
 
-class ReportForm(WhereForm):
+class ReportForm(FocusFirstError, WhereForm):
     """The whole public form. With `follow` set (a nearby case's number), the sender follows
     that case instead of filing: only who they are and where it is are needed then."""
 
@@ -196,6 +223,11 @@ class ReportForm(WhereForm):
                 bound.append(self[name])
             if bound:
                 self.question_groups.append((category, bound))
+        questions_asked = [b.name for _, group in self.question_groups for b in group]
+        self.page_order = (
+            "category", *questions_asked, "description", "photos", "lat", "area", "address",
+            "kind", "name", "phone", "email",
+        )  # fmt: skip
 
     def clean_description(self):
         description = self.cleaned_data["description"].strip()
@@ -267,7 +299,7 @@ class ReportForm(WhereForm):
                 continue
             value = self.cleaned_data.get(name)
             if value in (None, "", []):
-                if question.get("required"):
+                if questions.is_required(question):
                     self.add_error(name, _("Please answer this question."))
                 continue
             answers[question["code"]] = questions.stored(value)
@@ -366,3 +398,61 @@ REPORTER_ACTION_FORMS = {
     "rate": RateForm,
     "reopen": ReopenForm,
 }
+
+
+# ---------------------------------------------------------------------------- finding again
+
+BAD_CONTACT = _(
+    "Enter the mobile number (11 digits) or the e-mail address you gave with your report."
+)
+
+
+class ContactForm(FocusFirstError, forms.Form):
+    """/mine/: the mobile number or e-mail a reporter gave."""
+
+    contact = forms.CharField(
+        label=_("Mobile number or e-mail you gave"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "tel-national email"}),
+        error_messages={"required": BAD_CONTACT},
+    )
+
+    def clean_contact(self):
+        contact = recovery.Contact.parse(self.cleaned_data["contact"])
+        if contact is None:
+            raise ValidationError(BAD_CONTACT)
+        return contact
+
+
+class FindForm(ContactForm):
+    """/find/: a case's number and the contact given with it."""
+
+    number = forms.CharField(
+        label=_("Case number"),
+        max_length=30,
+        help_text=_(
+            "As on the confirmation page or in the message you received, e.g. HM-2026-000123."
+        ),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+        error_messages={"required": _("Enter the case number.")},
+    )
+
+    field_order = ["number", "contact"]
+    page_order = ("number", "contact")
+
+    def clean_number(self):
+        number = re.sub(r"\s", "", self.cleaned_data["number"]).upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,10}-\d{4}-\d{1,9}", number):
+            raise ValidationError(_("A case number looks like HM-2026-000123."))
+        return number
+
+
+class CodeForm(FocusFirstError, forms.Form):
+    code = forms.CharField(
+        label=_("The 6-digit code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter the code you received.")},
+    )

@@ -36,6 +36,18 @@ STATE_WORDS = {
     State.REJECTED: _("Not taken on as a case. The reason is in the history below."),
 }
 
+# The state as residents hear it (the glossary's resident terms); staff pages keep the
+# staff terms (待受理, 待签收…).
+RESIDENT_STATUS = {
+    State.REPORTED: _("Received, being arranged"),
+    State.DISPATCHED: _("Passed to the party responsible"),
+    State.IN_PROGRESS: _("Being handled"),
+    State.AWAITING_MEETING: _("Referred to the street's joint meeting"),
+    State.RESOLVED: _("Result reported, waiting to be checked"),
+    State.CLOSED: _("Done and checked"),
+    State.REJECTED: _("Not taken up"),
+}
+
 # Plain-words titles of the public events; %(party)s is the party concerned.
 EVENT_TITLES = {
     "file": _("Report received"),
@@ -110,6 +122,11 @@ def original_followed(tracked):
         .filter(case_id=case.duplicate_of_id, reporter_id=case.reporter_id)
         .first()
     )
+
+
+def status(case):
+    """The case's state in a resident's words (never the staff's state name)."""
+    return RESIDENT_STATUS[case.state]
 
 
 def state_words(case):

@@ -3,13 +3,17 @@ names `report` and `track` are part of the URL contract)."""
 
 from django.urls import path
 
-from public import views
+from public import views, views_find
 
 urlpatterns = [
     path("", views.report, name="report"),
     path("report/where/", views.where, name="report_where"),
     path("report/questions.css", views.questions_css, name="report_questions_css"),
     path("report/areas.geojson", views.area_outlines, name="area_outlines"),
+    path("find/", views_find.find, name="find"),
+    path("find/code/", views_find.code, name="find_code"),
+    path("mine/", views_find.mine, name="mine"),
+    path("mine/end/", views_find.mine_end, name="mine_end"),
     path("t/<str:token>/", views.track, name="track"),
     path("t/<str:token>/sent/", views.sent, name="track_sent"),
     path("t/<str:token>/photos/<int:pk>/", views.track_photo, name="track_photo"),

@@ -39,6 +39,7 @@ def _categories():
 
 def _form_page(request, form, categories, *, status=200, nearby_prompt=False):
     chosen = form["category"].value() if form.is_bound else None
+    focus = form.focus_first_error()
     return render(
         request,
         "public/report.html",
@@ -49,6 +50,7 @@ def _form_page(request, form, categories, *, status=200, nearby_prompt=False):
             "other_chosen": any(c.code == chosen and not c.is_common for c in categories),
             "photos_lost": bool(request.FILES.getlist("photos")),
             "nearby_prompt": nearby_prompt,
+            "focus": focus,
             "max_photos": MAX_PHOTOS,
             "tile_url": settings.HONGMEI_TILE_URL,
             "bounds": routing.street_bounds(),

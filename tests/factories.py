@@ -43,8 +43,11 @@ def new_case(
     route=False,
     **kwargs,
 ):
-    """A freshly filed case (state `reported`), not routed unless asked."""
-    who = Reporter.objects.create(phone="13800138000", email="r@example.com") if reporter else None
+    """A freshly filed case (state `reported`), not routed unless asked; `reporter` may be
+    a Reporter of the test's own."""
+    who = reporter if isinstance(reporter, Reporter) else None
+    if reporter is True:
+        who = Reporter.objects.create(phone="13800138000", email="r@example.com")
     return workflow.file_case(
         actor=Actor.anonymous_reporter(),
         category=street.categories[category],

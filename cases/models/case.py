@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +64,8 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
+        # /mine/ finds a contact's cases by e-mail regardless of case (cases/recovery.py).
+        indexes = [models.Index(Lower("email"), name="reporter_email_lower")]
 
     def __str__(self):
         return self.name or self.get_kind_display()

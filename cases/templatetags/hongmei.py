@@ -24,3 +24,9 @@ def nav_link(context, href, label, exact=False):
 @register.filter
 def may_import(user):
     return people.may_import_work_orders(user)
+
+
+@register.filter
+def person(user):
+    """A person as pages name them: full name, else login (people.display_name)."""
+    return people.display_name(user)

@@ -5,6 +5,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from cases import privacy
+from public import tracking
 
 register = template.Library()
 
@@ -22,3 +23,9 @@ def qr_svg(url, scale=4):
 def masked(value):
     """A phone number or e-mail address with its middle hidden: 138****8000, r***@example.com."""
     return privacy.mask_contact(value)
+
+
+@register.filter
+def resident_status(case):
+    """A case's state as residents read it (public.tracking.RESIDENT_STATUS)."""
+    return tracking.status(case)

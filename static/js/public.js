@@ -181,8 +181,28 @@
     building: { color: "#1f5fae", weight: 1, fillOpacity: 0.2 },
   };
 
+  // Compounds and roads carry their names on the map; the street and communities do not.
+  var labelled = { compound: true, road: true, park: true };
+  var english = (document.documentElement.lang || "").indexOf("en") === 0;
+
+  function showLabels() {
+    mapBox.classList.toggle("labels-hidden", map.getZoom() < 14.5);
+  }
+
   if (mapBox && window.L) {
-    map = L.map(mapBox, { attributionControl: Boolean(mapBox.dataset.tiles), zoomSnap: 0.25 });
+    // On a phone one finger scrolls the page, never the map (it would trap the page);
+    // two fingers move and zoom it (Leaflet's pinch follows the fingers).
+    map = L.map(mapBox, {
+      attributionControl: Boolean(mapBox.dataset.tiles),
+      zoomSnap: 0.25,
+      zoomControl: false,
+      dragging: !L.Browser.mobile,
+      tap: false,
+    });
+    L.control.zoom({
+      zoomInTitle: mapBox.dataset.tZoomIn,
+      zoomOutTitle: mapBox.dataset.tZoomOut,
+    }).addTo(map);
     var b = (mapBox.dataset.bounds || "31.157,121.385,31.182,121.41").split(",").map(Number);
     map.fitBounds([[b[0], b[1]], [b[2], b[3]]]);
     if (mapBox.dataset.tiles) L.tileLayer(mapBox.dataset.tiles, { maxZoom: 19 }).addTo(map);
@@ -192,8 +212,17 @@
         L.geoJSON(data, {
           interactive: false,
           style: function (feature) { return outlineStyle[feature.properties.kind] || {}; },
+          onEachFeature: function (feature, layer) {
+            var p = feature.properties;
+            if (!labelled[p.kind]) return;
+            layer.bindTooltip((english && p.name_en) || p.name, {
+              permanent: true, direction: "center", className: "area-label area-label-" + p.kind,
+            });
+          },
         }).addTo(map);
+        showLabels();
       });
+    map.on("zoomend", showLabels);
     map.on("click", function (event) { setPoint(event.latlng.lat, event.latlng.lng); });
     if (lat.value && lng.value) placeMarker(parseFloat(lat.value), parseFloat(lng.value));
   }
@@ -255,11 +284,61 @@
     });
     form.querySelectorAll(".errors[data-swap]").forEach(function (errors) {
       var field = errors.closest(".field");
-      if (field) field.classList.toggle("has-error", errors.textContent.trim() !== "");
+      if (field) {
+        field.classList.toggle("has-error", errors.textContent.trim() !== "");
+        describe(field, errors);
+      }
     });
+    describePlace(page);
     // The photos are still here: the server's "choose them again" is for plain browsers.
     form.querySelectorAll("[data-photos-lost]").forEach(function (note) { note.remove(); });
-    var first = form.querySelector(".form-errors:not(:empty), .has-error, .nearby");
+    focusFirstError(page);
+  }
+
+  // The inputs stay in place when only the messages are swapped in: mark them as the
+  // server would have (aria-invalid, described by their message and their help).
+  function describe(field, errors) {
+    var message = errors.querySelector(".errorlist[id]");
+    var inputs = field.querySelectorAll("input:not([type=hidden]), select, textarea");
+    inputs.forEach(function (input) {
+      var ids = [];
+      var help = field.querySelector(".help[id]");
+      if (help) ids.push(help.id);
+      if (message) ids.push(message.id);
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    });
+    if (field.tagName === "FIELDSET") {
+      if (message) field.setAttribute("aria-describedby", message.id);
+      else field.removeAttribute("aria-describedby");
+    }
+  }
+
+  // A place missing or outside the street is said in the "where" region; the list of
+  // places stands for the map.
+  function describePlace(page) {
+    var fresh = page.getElementById("id_area");
+    if (!area || !fresh) return;
+    ["aria-invalid", "aria-describedby"].forEach(function (name) {
+      if (fresh.hasAttribute(name)) area.setAttribute(name, fresh.getAttribute(name));
+      else area.removeAttribute(name);
+    });
+  }
+
+  // The server marks the first field with a message `autofocus` in its answer; the same
+  // field takes the focus here. Without one (a message for the whole form, the nearby
+  // question) the message itself is scrolled to.
+  function focusFirstError(page) {
+    var marked = page.querySelector("[autofocus]");
+    var target = marked && marked.id ? document.getElementById(marked.id) : null;
+    if (target) {
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+      return;
+    }
+    var first = form.querySelector(".form-errors.shown, .nearby");
     if (first) first.scrollIntoView({ block: "center" });
   }
 

@@ -31,7 +31,7 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     resident.fill("#id_email", "resident@example.com")
     expect(resident.locator("#where .place")).to_contain_text("航天新苑")
     resident.click("#send")
-    expect(resident.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    expect(resident.locator("h1")).to_have_text("谢谢！您的反映已收到")
     number = resident.locator(".case-number").inner_text()
     tracking = resident.url.replace("sent/", "")
     assert Case.objects.get(number=number).state == State.REPORTED
@@ -65,7 +65,7 @@ def test_a_report_travels_from_the_public_form_to_closure(phone, staff, live_ser
     expect(staff.locator("#case-state")).to_have_text("已结案")
 
     resident.goto(tracking)
-    expect(resident.locator(".state-words")).to_contain_text("已结案")
+    expect(resident.locator(".state-words")).to_contain_text("已办结")
     expect(resident.locator(".timeline")).to_contain_text("已责令施工单位停止夜间施工")
     expect(resident.locator(".timeline")).not_to_contain_text("cityops")
     assert Case.objects.get(number=number).state == State.CLOSED

@@ -56,7 +56,7 @@ def test_a_resident_files_a_case_with_a_photo_and_a_map_point_and_tracks_it(
     factories.street()
     page = phone
     page.goto(f"{live_server.url}/")
-    expect(page.locator("h1")).to_have_text("报告街面问题")
+    expect(page.locator("h1")).to_have_text("反映街面问题")
     assert fits_the_screen(page)
     choose(page, "litter")
     page.fill("#id_description", "路边绿化带里有大量暴露垃圾")
@@ -67,7 +67,7 @@ def test_a_resident_files_a_case_with_a_photo_and_a_map_point_and_tracks_it(
     page.fill("#id_phone", "13800138000")
     page.click("#send")
 
-    expect(page.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    expect(page.locator("h1")).to_have_text("谢谢！您的反映已收到")
     number = page.locator(".case-number").inner_text()
     expect(page.locator(".qr svg")).to_be_visible()
     expect(page.locator(".sent")).to_contain_text("138****8000")
@@ -82,8 +82,8 @@ def test_a_resident_files_a_case_with_a_photo_and_a_map_point_and_tracks_it(
     page.click("text=打开跟踪页面")
     expect(page).to_have_url(f"{live_server.url}/t/{case.token}/")
     timeline = page.locator(".timeline")
-    expect(timeline).to_contain_text("报告已收到")
-    expect(timeline).to_contain_text("已派给虹梅物业服务公司")
+    expect(timeline).to_contain_text("已收到您的反映")
+    expect(timeline).to_contain_text("已转交虹梅物业服务公司处理")
     expect(page.locator(".state-words")).to_contain_text("虹梅物业服务公司")
     assert fits_the_screen(page)
 
@@ -113,7 +113,7 @@ def test_a_refused_send_keeps_the_photos_and_a_removed_photo_is_not_sent(
     tap_map(page)
     expect(page.locator("#where .place")).to_be_visible()
     page.click("#send")
-    expect(page.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    expect(page.locator("h1")).to_have_text("谢谢！您的反映已收到")
     case = Case.objects.get()
     assert case.attachments.count() == 1 and case.reporter.name == "王先生"
 
@@ -123,13 +123,13 @@ def test_the_reporter_rates_a_case_the_workflow_has_closed(phone, live_server):
     case = factories.case_in(street, State.CLOSED)
     page = phone
     page.goto(f"{live_server.url}/t/{case.token}/")
-    expect(page.locator(".state-words")).to_have_text("已结案：处理结果已经核查。")
+    expect(page.locator(".state-words")).to_have_text("已办结：处理结果已经核查。")
     page.get_by_label("满意", exact=True).check()
     page.fill("textarea[name=note]", "处理很及时")
     page.click("text=提交评价")
 
     expect(page.locator(".messages")).to_contain_text("感谢您的评价。")
-    expect(page.locator(".timeline")).to_contain_text("处理结果评价：满意")
+    expect(page.locator(".timeline")).to_contain_text("已评价处理结果：满意")
     case.refresh_from_db()
     assert case.satisfaction == Case.Satisfaction.SATISFIED
     assert case.events.get(kind="rate").note == "处理很及时"
@@ -145,7 +145,7 @@ def test_the_reporter_switches_to_english_and_back(phone, live_server):
     expect(page.locator("#field-category")).to_contain_text("Shop signboard")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_role("button", name="简体中文").click()
-    expect(page.locator("h1")).to_have_text("报告街面问题")
+    expect(page.locator("h1")).to_have_text("反映街面问题")
     expect(page.locator("#field-category")).to_contain_text("店招店牌")
 
 
@@ -173,14 +173,14 @@ def test_use_my_location_shows_a_case_nearby_and_the_reporter_follows_it(phone, 
     expect(nearby).to_contain_text(original.number)
     expect(nearby).not_to_contain_text("张先生")
     page.fill("#id_email", "me@example.com")
-    nearby.get_by_role("button", name="关注这一件，不重复报告").click()
+    nearby.get_by_role("button", name="关注这一件，不重复反映").click()
 
     expect(page.locator("h1")).to_have_text("您已关注这个案件")
     follower = Follower.objects.get()
     assert (follower.case, follower.reporter.email) == (original, "me@example.com")
     assert Case.objects.count() == 1
     page.click("text=打开跟踪页面")
-    expect(page.locator(".timeline")).to_contain_text("报告已收到")
+    expect(page.locator(".timeline")).to_contain_text("已收到您的反映")
     expect(page.get_by_text("您关注了这个案件")).to_be_visible()
 
 
@@ -200,14 +200,17 @@ def test_the_form_works_without_javascript(chromium, live_server):
         choose(page, "signboard")
         expect(page.locator(".questions[data-for=signboard]")).to_be_visible()
         expect(page.locator(".questions[data-for=noise]")).to_be_hidden()
-        page.fill("#id_description", "店招破损，有掉落危险")
         page.select_option("#id_area", "road-hongmei-hangtian")
-        page.click("#send")  # the shop name is missing
-        expect(page.locator("#errors-q-signboard-shop_name")).to_contain_text("请回答这个问题")
-        expect(page.locator("#id_description")).to_have_value("店招破损，有掉落危险")
+        page.click("#send")  # no description: the page comes back with the focus on it
+        description = page.locator("#id_description")
+        expect(description).to_be_focused()
+        expect(description).to_have_attribute("aria-invalid", "true")
+        expect(description).to_have_attribute("aria-describedby", "id_description_error")
+        expect(page.locator("#id_description_error")).to_contain_text("请描述问题")
+        description.fill("店招破损，有掉落危险")
         page.fill("#id_q-signboard-shop_name", "老王面馆")
         page.click("#send")
-        expect(page.locator("h1")).to_have_text("谢谢！您的报告已收到")
+        expect(page.locator("h1")).to_have_text("谢谢！您的反映已收到")
         case = Case.objects.get()
         assert case.answers == {"shop_name": "老王面馆"}
         assert (case.area.code, case.lead_party.code) == ("road-hongmei-hangtian", "cityops")
@@ -238,7 +241,7 @@ def test_a_big_photo_travels_scaled_down(phone, live_server, tmp_path, monkeypat
     tap_map(page)
     expect(page.locator("#where .place")).to_be_visible()
     page.click("#send")
-    expect(page.locator("h1")).to_have_text("谢谢！您的报告已收到")
+    expect(page.locator("h1")).to_have_text("谢谢！您的反映已收到")
     assert len(received) == 1 and received[0] < size / 2
     attachment = Case.objects.get().attachments.get()
     assert (attachment.width, attachment.height) == (2560, 1920)

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from cases.i18n import localised
 from cases.models import Case, Category
-from cases.questions import answers_shown, form_field, ordered
+from cases.questions import answers_shown, form_field, is_required, ordered
 
 SHOP = {"code": "shop", "label": "店铺名称", "label_en": "Shop name", "order": 1}
 SEEN = {
@@ -129,10 +129,10 @@ def test_localised_takes_english_only_on_english_pages_and_only_when_given():
 def test_the_form_asks_a_question_with_its_label_and_choices_in_the_pages_language():
     with translation.override("en"):
         field = form_field(KINDS)
-        assert field.label == "Kind of bikes"
+        assert field.label == "Kind of bikes (optional)"
         assert list(field.choices) == [("shared", "Shared bikes"), ("ebike", "E-bikes")]
     with translation.override("zh-hans"):
-        assert form_field(SHOP).label == "店铺名称"
+        assert form_field({**SHOP, "required": True}).label == "店铺名称"
 
 
 # ---------------------------------------------------------------------------- missing
@@ -154,3 +154,30 @@ def test_answers_to_questions_the_category_no_longer_asks_are_left_out():
 
 def test_a_value_the_question_no_longer_offers_is_shown_by_its_key():
     assert shown({"when": "dawn"}) == [("时段", "dawn")]
+
+
+@pytest.mark.parametrize(
+    ("question", "required"),
+    [
+        ({"code": "building", "required": True}, True),
+        ({"code": "building", "required": False}, False),
+        ({"code": "building"}, False),
+        # A shop, a company or a plate names somebody else: never required.
+        ({"code": "shop_name", "required": True}, False),
+        ({"code": "plate_number", "required": True}, False),
+        ({"code": "owner", "required": True, "third_party": True}, False),
+        # A question may say it names nobody, whatever its code.
+        ({"code": "shop_name", "required": True, "third_party": False}, True),
+    ],
+)
+def test_a_question_naming_a_third_party_is_never_required(question, required):
+    assert is_required(question) is required
+
+
+def test_an_optional_question_says_so_and_a_third_partys_name_may_be_left_empty():
+    with translation.override("zh-hans"):
+        shop = form_field({**SHOP, "code": "shop_name", "required": True})
+        building = form_field({"code": "building", "label": "楼号", "required": True})
+        assert str(shop.help_text) == "不知道可以不填。"
+    assert (str(shop.label), shop.required) == ("店铺名称（选填）", False)
+    assert (str(building.label), building.help_text) == ("楼号", "")

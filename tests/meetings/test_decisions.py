@@ -70,7 +70,7 @@ def test_a_decision_needs_a_lead_party_and_a_deadline_in_the_future(street):
     past = timezone.now() - timedelta(hours=1)
     future = timezone.now() + timedelta(days=3)
     attempts = [
-        ({"lead_party": None, "deadline": future}, "lead_party", "请选择主责单位。"),
+        ({"lead_party": None, "deadline": future}, "lead_party", "请选择主办单位。"),
         (
             {"lead_party": street.parties["cityops"], "deadline": past},
             "deadline",

@@ -147,7 +147,7 @@ def test_a_decision_without_a_lead_party_is_refused_next_to_the_field(client, st
         {f"decide-{item.pk}-deadline": local(timezone.now() + timedelta(days=3))},
     )
     assert response.status_code == 400
-    assert "请选择主责单位。" in response.content.decode()
+    assert "请选择主办单位。" in response.content.decode()
     assert not Decision.objects.exists()
 
 
@@ -236,7 +236,7 @@ def test_printed_minutes_are_in_chinese_with_the_decisions_table(client, street)
     table = html[html.index('class="sheet-decisions"') :]
     for text in (item.title, "虹梅城管执法中队", "虹梅市场监管所", local(decision.deadline)[:10]):
         assert text in table, text
-    assert "主责单位" in table and "协办单位" in table
+    assert "主办单位" in table and "协办单位" in table
     assert AgendaItem.objects.filter(meeting=meeting).count() == 1
 
 

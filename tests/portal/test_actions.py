@@ -42,7 +42,7 @@ def test_refusal_is_shown_next_to_the_field_and_keeps_what_was_typed(client, str
     response = client.post(action_url(case, "dispatch"), {"dispatch-note": "我写的备注"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "请选择主责单位。" in html
+    assert "请选择主办单位。" in html
     assert "我写的备注" in html
     assert '<details class="action" id="action-dispatch" open>' in html
     case.refresh_from_db()
@@ -77,7 +77,7 @@ def test_handler_resolves_with_an_evidence_photo(client, street):
     signed_in(client, street, "hangtian")
     refused = client.post(action_url(case, "resolve"), {"resolve-note": "已整改"})
     assert refused.status_code == 400
-    assert "该类别办结时须上传处置照片。" in refused.content.decode()
+    assert "该类别反馈处置结果时须上传处置照片。" in refused.content.decode()
     response = client.post(
         action_url(case, "resolve"), {"resolve-note": "已整改", "resolve-photos": [upload()]}
     )

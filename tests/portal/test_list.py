@@ -221,7 +221,7 @@ def test_export_is_utf8_csv_with_a_bom_in_keyset_chunks(client, street, cases, m
         body = export(client, "sort=oldest")
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["案件编号", "报告时间", "类别", "状态"]
+    assert rows[0][:4] == ["案件编号", "上报时间", "类别", "状态"]
     assert [r[0] for r in rows[1:]] == sorted(c.number for c in cases.values())
     fumes = next(r for r in rows if r[0] == cases["fumes"].number)
     assert fumes[2] == "油烟扰民" and fumes[3] == "待受理" and "油烟直排" in fumes[6]

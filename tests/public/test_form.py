@@ -12,7 +12,16 @@ from django.test import Client
 from PIL import Image
 
 from cases import images, intake, workflow
-from cases.models import Attachment, Case, Event, Follower, Reporter, State, Submission
+from cases.models import (
+    Attachment,
+    Case,
+    Category,
+    Event,
+    Follower,
+    Reporter,
+    State,
+    Submission,
+)
 from cases.workflow import Actor
 from tests import factories
 from tests.cases.test_images import gps_exif, jpeg
@@ -83,7 +92,7 @@ def test_form_is_in_chinese_by_default_with_common_categories_as_large_choices(c
     response = client.get("/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "报告街面问题" in page and 'lang="zh-hans"' in page
+    assert "反映街面问题" in page and 'lang="zh-hans"' in page
     common = page.index("choice-small") if "choice-small" in page else len(page)
     assert page.index("店招店牌") < common and page.index("油烟扰民") < common
     assert page.index("违法搭建") > common  # not a common one: listed further down
@@ -182,7 +191,33 @@ def test_category_questions_are_stored_as_answers(client, street):
     assert Case.objects.get().answers == {"shop_name": "老王面馆", "time_of_day": "evening"}
 
 
+def test_a_fumes_or_signboard_report_goes_through_without_the_shops_name(client, street):
+    for category in ("cooking-fumes", "signboard"):
+        data = report(category=category)
+        data[f"q-{category}-shop_name"] = ""
+        assert send(client, data).status_code == 302
+    assert sorted(Case.objects.values_list("category__code", "answers")) == [
+        ("cooking-fumes", {}),
+        ("signboard", {}),
+    ]
+
+
+def test_a_question_naming_a_third_party_is_optional_even_when_marked_required(client, street):
+    signboard = Category.objects.get(code="signboard")
+    signboard.questions = [{**signboard.questions[0], "required": True}]
+    signboard.save()
+    assert send(client, report(category="signboard")).status_code == 302
+
+
 # ---------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def building_required(street):
+    """Corridor clutter asks for the building, and (for these tests) insists on it."""
+    category = Category.objects.get(code="corridor-clutter")
+    category.questions = [{**category.questions[0], "required": True}]
+    category.save()
 
 
 @pytest.mark.parametrize(
@@ -193,7 +228,7 @@ def test_category_questions_are_stored_as_answers(client, street):
         ({"category": "city-appearance"}, "category", "Choose one of the categories."),
         ({"description": "   "}, "description", "Please describe the problem."),
         ({"description": "x" * 4001}, "description", "at most 4000 characters"),
-        ({"category": "signboard"}, "q-signboard-shop_name", "Please answer this question."),
+        ({"category": "corridor-clutter"}, "q-corridor-clutter-building", "Please answer this"),
         ({"category": "noise", "q-noise-time_of_day": "midnight"}, "q-noise-time_of_day", "valid"),
         ({"lat": "", "lng": ""}, "lat", "Show where it is"),
         ({"lat": "31.17", "lng": ""}, "lat", "Show where it is"),
@@ -213,7 +248,7 @@ def test_category_questions_are_stored_as_answers(client, street):
     ],
 )
 def test_bad_input_is_answered_next_to_its_field_and_nothing_is_filed(
-    client, street, fields, field, message
+    client, street, fields, field, message, building_required
 ):
     response = send(client, report(**fields))
     assert response.status_code == 200
@@ -529,3 +564,38 @@ def test_the_map_outlines_are_served_as_cached_geojson(client, street):
     names = {f["properties"]["name"] for f in data["features"]}
     assert {"虹梅街道", "航天新苑二村小区", "漕河泾开发区"} <= names
     assert data["features"][0]["properties"]["kind"] == "street"
+
+
+# ---------------------------------------------------------------------------- focus
+
+
+def tag_of(page, element_id):
+    return re.search(rf'<(?:input|select|textarea)[^>]*id="{element_id}"[^>]*>', page).group(0)
+
+
+def test_without_javascript_the_first_invalid_field_takes_the_focus_and_names_its_message(
+    client, street
+):
+    page = send(client, report(description="", phone="123")).content.decode()
+    assert page.count("autofocus") == 1
+    description = tag_of(page, "id_description")
+    assert "autofocus" in description and 'aria-invalid="true"' in description
+    assert 'aria-describedby="id_description_error"' in description
+    phone = tag_of(page, "id_phone")
+    assert 'aria-invalid="true"' in phone and 'aria-describedby="id_phone_error"' in phone
+    assert 'id="id_description_error"' in page and 'id="id_phone_error"' in page
+    assert "aria-invalid" not in tag_of(page, "id_name")
+
+
+def test_a_missing_category_puts_the_focus_on_the_first_choice(client, street):
+    page = send(client, report(category="", description="")).content.decode()
+    first = re.search(r'<input type="radio" name="category"[^>]*>', page).group(0)
+    assert "autofocus" in first and 'aria-describedby="id_category_error"' in first
+    assert page.count("autofocus") == 1 and 'id="id_category_error"' in page
+
+
+def test_a_missing_place_puts_the_focus_on_the_list_of_places(client, street):
+    page = send(client, report(point=None)).content.decode()
+    places = tag_of(page, "id_area")
+    assert "autofocus" in places and 'aria-invalid="true"' in places
+    assert 'aria-describedby="id_lat_error"' in places and 'id="id_lat_error"' in page

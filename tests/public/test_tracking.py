@@ -91,8 +91,8 @@ def test_tracking_page_shows_the_state_in_plain_words_the_history_and_the_deadli
     assert "航天新苑居委会正在处理。" in html
     assert "处理期限" in html
     titles = re.findall(r"</time>\s*<strong>([^<]+)</strong>", html)
-    assert titles[:3] == ["报告已收到", "已派给航天新苑居委会", "航天新苑居委会已签收"]
-    assert titles[3].startswith("已延长处理期限至 ")
+    assert titles[:3] == ["已收到您的反映", "已转交航天新苑居委会处理", "航天新苑居委会已接手"]
+    assert titles[3].startswith("处理期限已延长至 ")
     assert "等商户配合" not in html and case.number in html
     assert "路边有暴露垃圾" in html  # the reporter's own description
 
@@ -104,7 +104,7 @@ def test_tracking_page_never_shows_personal_data_staff_notes_or_internal_discuss
         for secret in SECRETS:
             assert secret not in html, (token == case.token, secret)
         assert "已清理完毕" in html  # the result note is public
-        assert "航天新苑居委会已联系报告人" in html  # the contact, without its note
+        assert "航天新苑居委会已与您联系" in html  # the contact, without its note
         assert f"/photos/{internal_photo.pk}/" not in html
         evidence = case.attachments.get(kind="evidence")
         assert f"/t/{token}/photos/{evidence.pk}/" in html
@@ -166,8 +166,8 @@ def test_the_reporter_confirms_the_fix_and_the_case_closes(client, street):
     event = case.events.get(kind="verify")
     assert (event.actor_role, event.actor_id) == (workflow.REPORTER, None)
     html = page(client, case.token)
-    assert "谢谢！您已确认问题解决，案件办结。" in html
-    assert "报告人确认已解决，案件办结" in html
+    assert "谢谢！您已确认问题解决，已办结。" in html
+    assert "已确认问题解决，已办结" in html
 
 
 def test_the_reporter_disputes_the_fix_with_a_reason(client, street):
@@ -177,7 +177,7 @@ def test_the_reporter_disputes_the_fix_with_a_reason(client, street):
     case.refresh_from_db()
     assert case.state == State.RESOLVED and case.disputed_at is not None
     html = page(client, case.token)
-    assert "报告人对处理结果有异议" in html and "垃圾还在" in html
+    assert "对处理结果提出了异议" in html and "垃圾还在" in html
     assert "/dispute/" not in html  # once only
 
 
@@ -200,7 +200,7 @@ def test_the_reporter_rates_a_closed_case_and_reopens_it_when_dissatisfied(clien
     case.refresh_from_db()
     assert case.satisfaction == Case.Satisfaction.DISSATISFIED
     html = page(client, case.token)
-    assert "处理结果评价：不满意" in html and "/rate/" not in html and "/reopen/" in html
+    assert "已评价处理结果：不满意" in html and "/rate/" not in html and "/reopen/" in html
     response = client.post(f"/t/{case.token}/reopen/", {"reason": "又堆满了"})
     assert response.status_code == 302
     case.refresh_from_db()
@@ -275,6 +275,34 @@ def test_a_rejected_duplicates_reporter_follows_the_original(client, street):
     act(street, duplicate, "reject", "dispatcher", reason="重复报告", duplicate_of=original)
     html = page(client, duplicate.token)
     follower = original.followers.get()
-    assert "不予立案" in html and "重复报告" in html
+    assert "未予受理" in html and "重复报告" in html
     assert f'href="/t/{follower.token}/"' in html and original.number in html
     assert original.number in page(client, follower.token)
+
+
+# ---------------------------------------------------------------------------- plain words
+
+STAFF_STATE_NAMES = ["待受理", "待签收", "处置中", "待联席会议", "待核查", "已结案", "不予立案"]
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("reported", "已收到，正在安排处理"),
+        ("dispatched", "已转交处理单位"),
+        ("in_progress", "正在处理"),
+        ("awaiting_meeting", "已提交街区联席会议协调"),
+        ("resolved", "处理单位已反馈结果，等待核查"),
+        ("closed", "已办结"),
+        ("rejected", "未予受理"),
+    ],
+)
+def test_residents_read_the_state_in_plain_words_never_the_staff_name(
+    client, street, state, status
+):
+    case = case_in(street, state)
+    html = page(client, case.token)
+    badge = re.search(r'<span class="badge state-[a-z_]+">([^<]*)</span>', html).group(1)
+    assert badge == status
+    # (等待核查, "waiting to be checked", is a resident's sentence, not the state's name)
+    assert [name for name in STAFF_STATE_NAMES if re.search(f"(?<!等){name}", html)] == []

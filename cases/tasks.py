@@ -5,7 +5,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
 
-from cases import digest, notifications, rollup, sweeps
+from cases import digest, notifications, rollup, suggest, sweeps
 from cases.models import Alarm
 from cases.notifications import deliver_notification
 from cases.retries import TRANSIENT
@@ -42,3 +42,9 @@ def send_digests():
 def roll_up_indicators():
     """Fold the indicator facts since the last run into the dashboard's daily roll-up."""
     return rollup.roll_up()
+
+
+@shared_task(**TRANSIENT)
+def train_category_model():
+    """Retrain the category suggestion on the closed cases (weekly)."""
+    return suggest.train().row.version

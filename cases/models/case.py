@@ -294,6 +294,8 @@ class Case(models.Model):
             ),
             models.Index(fields=["created_at", "id"], name="case_created"),
             models.Index(fields=["category", "lat", "lng"], name="case_category_point"),
+            # Recurrence (cases/recurrence.py) reads one category's recent cases.
+            models.Index(fields=["category", "created_at"], name="case_category_created"),
             models.Index(fields=["area", "state"], name="case_area_state"),
             models.Index(fields=["closed_at"], name="case_closed"),
             # Portal queues (portal/queues.py): open cases newest first, supervised and

@@ -204,9 +204,7 @@ class Category(Bilingual):
         default=5,
         help_text=_("Reports of one place or shop that make it a recurring problem; 0: never."),
     )
-    recurrence_days = models.PositiveSmallIntegerField(
-        _("recurring within (days)"), default=30
-    )
+    recurrence_days = models.PositiveSmallIntegerField(_("recurring within (days)"), default=30)
     recurrence_metres = models.PositiveSmallIntegerField(
         _("same place within (metres)"), default=100
     )

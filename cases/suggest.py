@@ -28,7 +28,7 @@ from cases import search
 from cases.memo import ttl_cached
 from cases.models import Case, Category, CategoryModel, State
 
-ALPHA = 0.1  # additive smoothing; chosen on the demo's held-out split (docs/learning.md)
+ALPHA = 1.0  # Laplace smoothing: small classes are not favoured for unseen words (docs/learning.md)
 MAX_TRAINING = 50_000  # the newest closed cases; older history adds little and costs time
 HOLDOUT_EVERY = 5  # one case in five, by a hash of its id, is held out to measure
 MAX_TEXT = 1000  # characters of a description looked at when predicting

@@ -1,3 +1,5 @@
+import csv
+
 from django.core.management.base import BaseCommand, CommandError
 
 from cases import suggest
@@ -17,8 +19,13 @@ class Command(BaseCommand):
             default=suggest.MAX_TRAINING,
             help="the newest closed cases to learn from",
         )
+        parser.add_argument(
+            "--evaluate",
+            metavar="CSV",
+            help="also measure the new model on a CSV file of text,category rows",
+        )
 
-    def handle(self, *args, limit, **options):
+    def handle(self, *args, limit, evaluate=None, **options):
         if limit < 1:
             raise CommandError("--limit must be at least 1.")
         trained = suggest.train(limit=limit)
@@ -31,3 +38,19 @@ class Command(BaseCommand):
             self.stdout.write(f"Held-out top-1 {holdout.top1:.3f}, top-3 {holdout.top3:.3f}.")
             for true, guess, n in holdout.confused_pairs(5):
                 self.stdout.write(f"  {true} → {guess}: {n}")
+        if evaluate:
+            self._evaluate(evaluate, suggest.NaiveBayes.from_json(row.parameters))
+
+    def _evaluate(self, path, model):
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                rows = [(r["text"], r["category"]) for r in csv.DictReader(f)]
+        except (OSError, KeyError, csv.Error) as error:
+            raise CommandError(f"{path}: {error}") from None
+        result = suggest.measure(model, rows)
+        self.stdout.write(
+            f"{path}: {result.size} descriptions, top-1 {result.top1:.3f}, "
+            f"top-3 {result.top3:.3f}."
+        )
+        for true, guess, n in result.confused_pairs(15):
+            self.stdout.write(f"  {true} → {guess}: {n}")

@@ -41,18 +41,14 @@ def generated_history(count=1500, seed=7):
 def trained(street):
     """A model as train() builds it: the categories' own words plus the generated history."""
     categories = Category.objects.filter(is_active=True, parent__isnull=False)
-    return suggest.NaiveBayes.train(
-        suggest.category_documents(categories) + generated_history()
-    )
+    return suggest.NaiveBayes.train(suggest.category_documents(categories) + generated_history())
 
 
 def test_the_written_descriptions_cover_every_category_with_at_least_200(street):
     rows = written()
     counts = Counter(code for _, code in rows)
     leaves = set(
-        Category.objects.filter(is_active=True, parent__isnull=False).values_list(
-            "code", flat=True
-        )
+        Category.objects.filter(is_active=True, parent__isnull=False).values_list("code", flat=True)
     )
     assert len(rows) >= 200
     assert set(counts) == leaves
@@ -98,7 +94,10 @@ def test_measure_counts_top1_top3_and_the_confusion():
     )
     result = suggest.measure(model, [("油烟", "cooking-fumes"), ("油烟", "noise")])
     assert (result.size, result.top1, result.top3) == (2, 0.5, 1.0)
-    assert result.confusion == {"cooking-fumes": {"cooking-fumes": 1}, "noise": {"cooking-fumes": 1}}
+    assert result.confusion == {
+        "cooking-fumes": {"cooking-fumes": 1},
+        "noise": {"cooking-fumes": 1},
+    }
     assert result.confused_pairs() == [("noise", "cooking-fumes", 1)]
 
 

@@ -31,7 +31,9 @@ def fume_report(street, days_ago, metres=0, shop="阿香烧烤"):
 @pytest.fixture
 def five_fume_reports(street):
     """Five fume reports around one shop, within 60 m, over ten days."""
-    return [fume_report(street, d, metres=m) for d, m in ((10, 0), (8, 30), (5, 60), (3, 15), (1, 45))]
+    return [
+        fume_report(street, d, metres=m) for d, m in ((10, 0), (8, 30), (5, 60), (3, 15), (1, 45))
+    ]
 
 
 def test_five_fume_reports_make_one_proposal_the_secretary_puts_on_the_agenda(

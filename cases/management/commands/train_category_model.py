@@ -49,8 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error}") from None
         result = suggest.measure(model, rows)
         self.stdout.write(
-            f"{path}: {result.size} descriptions, top-1 {result.top1:.3f}, "
-            f"top-3 {result.top3:.3f}."
+            f"{path}: {result.size} descriptions, top-1 {result.top1:.3f}, top-3 {result.top3:.3f}."
         )
         for true, guess, n in result.confused_pairs(15):
             self.stdout.write(f"  {true} → {guess}: {n}")

@@ -17,6 +17,7 @@ groups into proposals for the joint meeting's agenda.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -98,10 +99,10 @@ def group(category, rows):
                 for dr in (-1, 0, 1)
                 for dc in (-1, 0, 1)
                 for g in cells.get((row + dr, col + dc), ())
-                if distance_m(lat, lng, g.lat, g.lng) <= metres
+                if distance_m(lat, lng, g.lat or 0.0, g.lng or 0.0) <= metres
             ]
             if near:
-                home = min(near, key=lambda g: distance_m(lat, lng, g.lat, g.lng))
+                home = min(near, key=lambda g: distance_m(lat, lng, g.lat or 0.0, g.lng or 0.0))
         if home is None and shop and shop in by_shop:
             home = by_shop[shop]
         if home is None:
@@ -147,7 +148,9 @@ def repeated(category, since):
     ]
 
 
-def detect(*, now=None, categories=None) -> list[Cluster]:
+def detect(
+    *, now: datetime | None = None, categories: Iterable[Category] | None = None
+) -> list[Cluster]:
     """Every recurring problem now, per active category with a threshold, largest first."""
     now = now or timezone.now()
     if categories is None:

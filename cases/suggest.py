@@ -19,6 +19,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max
@@ -71,7 +72,9 @@ class NaiveBayes:
             self._log[c] = {t: math.log((n + alpha) / denominator) for t, n in counts.items()}
 
     @classmethod
-    def train(cls, documents: Iterable[tuple[Sequence[str], str]], alpha=ALPHA) -> NaiveBayes:
+    def train(
+        cls, documents: Iterable[tuple[Sequence[str], str]], alpha: float = ALPHA
+    ) -> NaiveBayes:
         doc_counts: Counter[str] = Counter()
         token_counts: dict[str, Counter[str]] = defaultdict(Counter)
         vocabulary = set()
@@ -162,7 +165,7 @@ def measure(model: NaiveBayes, labelled: Iterable[tuple[str, str]]) -> Measure:
 # ---------------------------------------------------------------------------- training
 
 
-def category_documents(categories) -> list[tuple[list[str], str]]:
+def category_documents(categories: Iterable[Category]) -> list[tuple[list[str], str]]:
     """Each category's name, keywords and description as one document of it."""
     return [
         (tokens(" ".join((c.name, c.keywords.replace(",", " "), c.description))), c.code)
@@ -195,7 +198,7 @@ class Trained:
     holdout: Measure
 
 
-def train(*, at=None, limit=MAX_TRAINING) -> Trained:
+def train(*, at: datetime | None = None, limit: int = MAX_TRAINING) -> Trained:
     """Train on the closed cases, measure on the held-out fifth, then store a model trained
     on all of them as the next version. Safe to run twice (it adds another version)."""
     at = at or timezone.now()
@@ -242,7 +245,7 @@ def current_model() -> NaiveBayes | None:
     return _loaded[pk]
 
 
-def predict(text: str, *, k=3, model: NaiveBayes | None = None) -> list[Guess]:
+def predict(text: str, *, k: int = 3, model: NaiveBayes | None = None) -> list[Guess]:
     """The `k` most likely category codes for `text`, with their confidence; empty when
     there is no model or nothing to go on."""
     model = model or current_model()

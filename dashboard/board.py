@@ -156,8 +156,9 @@ class Board:
         return [(state.value, state.label) for state in OPEN_STATES]
 
 
-def build(user, selection, config, *, by="category", now=None):
-    """Everything the dashboard shows for `selection`, as `user` may see it."""
+def build(user, selection, config, *, by="category", now=None, recurring=False):
+    """Everything the dashboard shows for `selection`, as `user` may see it; with
+    `recurring`, the recurring places too (the page shows them, the report does not)."""
     now = now or timezone.now()
     groupings = ("total", "party", "area", *(("category",) if by == "category" else ()))
     figures = indicators.figures(selection, groupings, histograms=("total", by), now=now)
@@ -190,7 +191,7 @@ def build(user, selection, config, *, by="category", now=None):
         hotspots=hotspots,
         covered_until=indicators.covered_until(),
         parties=[config.parties[i] for i in sorted(selection.parties or ()) if i in config.parties],
-        recurring=[] if party_view else recurring_places(selection),
+        recurring=recurring_places(selection) if recurring and not party_view else [],
     )
 
 

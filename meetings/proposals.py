@@ -21,22 +21,28 @@ from meetings.history import MeetingError, record
 from meetings.models import AgendaItem, Meeting, Proposal
 
 MAX_TEXT = 4000
+# New proposals one run may make, largest groups first: the secretary reads each one, and a
+# street where many places cross the threshold at once needs its thresholds raised, not a
+# flood (docs/learning.md). Growing a waiting proposal is not limited.
+MAX_NEW = 20
 
 
-def propose(clusters, *, at=None):
-    """Record `clusters` (cases.recurrence.Cluster) as proposals. Returns the proposals
-    created or grown. Safe to run again: the same cases make no second proposal."""
+def propose(clusters, *, at=None, max_new=MAX_NEW):
+    """Record `clusters` (cases.recurrence.Cluster, largest first) as proposals, at most
+    `max_new` new ones. Returns the proposals created or grown. Safe to run again: the same
+    cases make no second proposal."""
     at = at or timezone.now()
-    changed = []
+    changed, created = [], 0
     with transaction.atomic():
         for cluster in clusters:
-            proposal = _propose_one(cluster, at)
+            proposal, new = _propose_one(cluster, at, may_create=created < max_new)
             if proposal is not None:
+                created += new
                 changed.append(proposal)
     return changed
 
 
-def _propose_one(cluster, at):
+def _propose_one(cluster, at, *, may_create=True):
     ids = set(cluster.case_ids)
     overlapping = list(
         Proposal.objects.filter(category=cluster.category, kind=cluster.kind, cases__in=ids)
@@ -47,20 +53,20 @@ def _propose_one(cluster, at):
     if waiting is not None:
         known = set(waiting.cases.values_list("pk", flat=True))
         if ids <= known:
-            return None
+            return None, False
         waiting.cases.add(*(ids - known))
         waiting.case_count = len(known | ids)
         waiting.first_at = min(waiting.first_at, cluster.first_at)
         waiting.last_at = max(waiting.last_at, cluster.last_at)
         waiting.save(update_fields=["case_count", "first_at", "last_at"])
-        return waiting
+        return waiting, False
     seen = set(
         Proposal.cases.through.objects.filter(proposal__in=overlapping).values_list(
             "case_id", flat=True
         )
     )
-    if overlapping and ids <= seen:
-        return None  # decided before and not grown since
+    if (overlapping and ids <= seen) or not may_create:
+        return None, False  # decided before and not grown since, or enough new tonight
     proposal = Proposal.objects.create(
         category=cluster.category,
         kind=cluster.kind,
@@ -73,7 +79,7 @@ def _propose_one(cluster, at):
         created_at=at,
     )
     proposal.cases.set(ids)
-    return proposal
+    return proposal, True
 
 
 def propose_recurring(*, now=None):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import recurrence
 from meetings import proposals
 from meetings.history import MeetingError
 from meetings.models import AgendaItem, MeetingEvent, Proposal
@@ -170,3 +171,13 @@ def test_the_beat_proposes_nightly(settings, street, five_fume_reports):
     assert entry["task"] == "meetings.tasks.propose_recurring"
     assert tasks.propose_recurring.delay().get() == 1
     assert Proposal.objects.count() == 1
+
+
+def test_one_run_makes_at_most_max_new_proposals_largest_first(street):
+    for index, north in enumerate((0, 400, 800)):  # metres north of 航天新苑, far apart
+        for days in range(5 + index):  # 5, 6 and 7 reports
+            fume_report(street, days + 1, metres=north, shop=f"店{index}")
+    made = proposals.propose(recurrence.detect(), max_new=2)  # detect: largest first
+    assert [p.case_count for p in made] == [7, 6]
+    [third] = proposals.propose_recurring()  # the next night: the one left out
+    assert third.case_count == 5

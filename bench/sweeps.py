@@ -21,8 +21,9 @@ from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases import digest, notifications, sla, sweeps  # noqa: E402
+from cases import digest, notifications, recurrence, sla, sweeps  # noqa: E402
 from cases.models import Alarm, Case, Notification  # noqa: E402
+from meetings import proposals  # noqa: E402
 
 
 def timed(label, work):
@@ -58,6 +59,9 @@ def main(sizes):
     while not sla.is_workday(morning.date()):
         morning += timezone.timedelta(days=1)
     timed("daily digest (every party)", lambda: digest.send_digests(now=morning))
+    # The nightly search for recurring problems (docs/learning.md): bounded per category.
+    timed("recurring problems found (every category)", lambda: len(recurrence.detect(now=now)))
+    timed("recurring problems proposed", lambda: len(proposals.propose_recurring(now=now)))
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS) SELECT id, case_id FROM cases_alarm "

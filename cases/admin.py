@@ -17,6 +17,7 @@ from cases.models import (
     CalendarDay,
     Case,
     Category,
+    CategoryModel,
     Event,
     ExportRecord,
     Follower,
@@ -88,6 +89,15 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["accept_hours", "contact_hours", "resolve_hours", "verify_hours"]
     search_fields = ["name", "name_en", "code", "keywords"]
     inlines = [StandardReplyInline]
+
+
+@admin.register(CategoryModel)
+class CategoryModelAdmin(ReadOnlyAdmin):
+    """The category suggestion's trained versions (docs/learning.md); made by
+    train_category_model and the weekly beat, never by hand."""
+
+    list_display = ["version", "trained_at", "training_size", "holdout_size", "top1", "top3"]
+    exclude = ["parameters"]
 
 
 @admin.register(RoutingRule)

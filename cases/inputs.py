@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import sla
 from cases.errors import InvalidInput, MissingInput
-from cases.models import Case, Party, State
+from cases.models import Case, Category, Party, State
 
 # The longest reason, note or description anyone may write.
 MAX_TEXT = 4000
@@ -97,6 +97,16 @@ def _duplicate_of(original, *, case, **context):
     return original
 
 
+def _category(category, *, case, **context):
+    if not isinstance(category, Category) or not category.is_active or not category.is_leaf:
+        raise InvalidInput(_("Choose a category."), field="category")
+    if category.pk == case.category_id:
+        raise InvalidInput(
+            _("The case is in this category already; choose another."), field="category"
+        )
+    return category
+
+
 def _rating(rating, **context):
     if rating not in Case.Satisfaction.values:
         raise InvalidInput(_("Choose one of the ratings."), field="rating")
@@ -112,6 +122,7 @@ INPUT_RULES = {
     "deadline": _optional(_deadline),
     "duplicate_of": _optional(_duplicate_of),
     "rating": _optional(_rating),
+    "category": _optional(_category),
 }
 
 
@@ -184,4 +195,5 @@ _MISSING = {
     "lead_party": _("Choose the lead party."),
     "deadline": _("Give a deadline."),
     "rating": _("Choose a rating."),
+    "category": _("Choose a category."),
 }

@@ -11,7 +11,7 @@ import time
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from cases.models import Area, CalendarDay, Category, Party, RoutingRule
+from cases.models import Area, CalendarDay, Category, CategoryModel, Party, RoutingRule
 
 TTL = 60.0
 _caches = []
@@ -50,7 +50,7 @@ def clear_now_and_after_commit(**kwargs):
 
 
 def connect_invalidation():
-    for model in (Area, CalendarDay, Category, Party, RoutingRule):
+    for model in (Area, CalendarDay, Category, CategoryModel, Party, RoutingRule):
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
             signal.connect(
                 clear_now_and_after_commit,

@@ -10,6 +10,8 @@ Case.answers under its code as JSON: text, a number, an ISO 8601 moment, a value
 or a list of keys.
 """
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 from django import forms
@@ -150,3 +152,24 @@ def when(value):
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, street)
     return formats.date_format(timezone.localtime(moment, street), "SHORT_DATETIME_FORMAT")
+
+
+# ---------------------------------------------------------------------------- shops
+
+SHOP_NAME = "shop_name"  # the code of the question that names the shop a report is about
+_BRANCH = re.compile(r"[（(【\[].*?[）)】\]]")
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def shop_key(category, answers):
+    """The shop a case is about, normalised so that one shop written two ways is one:
+    full-width forms folded (NFKC), lower case, a branch in brackets ("（虹梅路店）") and
+    every space and punctuation mark dropped. Empty when the category asks no shop name
+    or the report gave none."""
+    if not any(q.get("code") == SHOP_NAME for q in category.questions or []):
+        return ""
+    name = (answers or {}).get(SHOP_NAME)
+    if not isinstance(name, str):
+        return ""
+    name = unicodedata.normalize("NFKC", name).lower()
+    return _NOT_WORD.sub("", _BRANCH.sub("", name))

@@ -5,7 +5,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
 
-from cases import digest, notifications, records, rollup, sms_outbox, sweeps
+from cases import digest, notifications, records, rollup, sms_outbox, suggest, sweeps
 from cases.models import Alarm
 from cases.notifications import deliver_notification
 from cases.retries import TRANSIENT
@@ -54,3 +54,9 @@ def remove_orphan_files():
 def poll_sms_receipts():
     """Ask the text-message gateway for the delivery receipts whose time has come."""
     return sms_outbox.poll_receipts()
+
+
+@shared_task(**TRANSIENT)
+def train_category_model():
+    """Retrain the category suggestion on the closed cases (weekly)."""
+    return suggest.train().row.version

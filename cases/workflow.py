@@ -138,6 +138,10 @@ _ACTION_LIST = [
          (Role.HANDLER,), party="share", needs=("note",)),
     Spec("show_contact", _("Show the reporter's contact"), ALL_STATES, None, STAFF,
          party="any"),
+    # The dispatcher corrects a case's category (docs/learning.md): the final category is
+    # what the category suggestion learns from. Running deadlines stay as they were set.
+    Spec("recategorise", _("Change the category"), (*OPEN_STATES, State.CLOSED), None,
+         (Role.DISPATCHER,), needs=("category", "reason")),
 ]  # fmt: skip
 ACTIONS = {spec.name: spec for spec in _ACTION_LIST}
 
@@ -476,6 +480,12 @@ def _dispute(case, inputs, party, at):
     return {}
 
 
+def _recategorise(case, inputs, party, at):
+    data = {"from": case.category.code, "to": inputs["category"].code}
+    case.category = inputs["category"]
+    return data
+
+
 def _report_share(case, inputs, party, at):
     Share.objects.filter(case=case, party=party).update(reported_at=at, report=inputs["note"])
     return {"party": party.pk}
@@ -490,6 +500,7 @@ _EVENT_EFFECTS = {
     "rate": _rate,
     "dispute": _dispute,
     "report_share": _report_share,
+    "recategorise": _recategorise,
 }
 
 

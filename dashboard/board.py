@@ -8,7 +8,7 @@ Handlers see the figures of their own parties only; street-wide roles see every 
 
 import calendar
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case as DbCase
 from django.db.models import Count, Value, When
@@ -19,6 +19,7 @@ from cases import indicators, people
 from cases.indicators import Figures, Selection
 from cases.models import OPEN_STATES, Area, Case, Party
 from dashboard import charts
+from meetings.models import Proposal
 
 PERIODS = [
     ("today", _("Today")),
@@ -143,6 +144,7 @@ class Board:
     hotspots: list
     covered_until: object
     parties: list = field(default_factory=list)
+    recurring: list = field(default_factory=list)
 
     @property
     def party_view(self):
@@ -154,8 +156,9 @@ class Board:
         return [(state.value, state.label) for state in OPEN_STATES]
 
 
-def build(user, selection, config, *, by="category", now=None):
-    """Everything the dashboard shows for `selection`, as `user` may see it."""
+def build(user, selection, config, *, by="category", now=None, recurring=False):
+    """Everything the dashboard shows for `selection`, as `user` may see it; with
+    `recurring`, the recurring places too (the page shows them, the report does not)."""
     now = now or timezone.now()
     groupings = ("total", "party", "area", *(("category",) if by == "category" else ()))
     figures = indicators.figures(selection, groupings, histograms=("total", by), now=now)
@@ -188,7 +191,34 @@ def build(user, selection, config, *, by="category", now=None):
         hotspots=hotspots,
         covered_until=indicators.covered_until(),
         parties=[config.parties[i] for i in sorted(selection.parties or ()) if i in config.parties],
+        recurring=recurring_places(selection) if recurring and not party_view else [],
     )
+
+
+RECURRING_PER_CATEGORY = 3
+RECURRING_MAX = 200
+
+
+def recurring_places(selection):
+    """重复反映点位: the recurring places and shops (meetings.Proposal) last reported in the
+    period, busiest first, at most RECURRING_PER_CATEGORY per category: [(category,
+    [proposal])], categories with the most reports first. One bounded query."""
+    street = timezone.get_default_timezone()
+    start = datetime.combine(selection.start, time.min, tzinfo=street)
+    end = datetime.combine(selection.end + timedelta(days=1), time.min, tzinfo=street)
+    found = Proposal.objects.filter(last_at__gte=start, last_at__lt=end).exclude(
+        kind=Proposal.Kind.REPEAT
+    )
+    if selection.categories is not None:
+        found = found.filter(category_id__in=selection.categories)
+    grouped: dict = {}
+    for proposal in found.select_related("category").order_by("-case_count", "-last_at", "-id")[
+        :RECURRING_MAX
+    ]:
+        places = grouped.setdefault(proposal.category, [])
+        if len(places) < RECURRING_PER_CATEGORY:
+            places.append(proposal)
+    return sorted(grouped.items(), key=lambda kv: (-sum(p.case_count for p in kv[1]), kv[0].order))
 
 
 def _open_cases(user, selection):

@@ -33,7 +33,7 @@ def _form(request, form_class):
 def home(request):
     config, form = _form(request, FilterForm)
     selection, period, by = form.choice()
-    shown = board.build(request.user, selection, config, by=by)
+    shown = board.build(request.user, selection, config, by=by, recurring=True)
     filters = form.filters()
     return render(
         request,

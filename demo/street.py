@@ -33,6 +33,8 @@ from cases.models import (
     State,
 )
 from cases.workflow import Actor
+from demo import texts
+from demo.texts import SHOPS
 from integrations import keys
 
 DEMO_PASSWORD = "hongmei-demo"  # noqa: S105 - the published demo password, seed only
@@ -183,6 +185,24 @@ CATEGORIES = [
      (1, 2, 8, 24), True, []),
     ("other", "misc", "其他", "Other", "💬", False, False, (2, 8, 40, 8), False, []),
 ]  # fmt: skip
+
+# What residents call each problem: matched by the 12345 import, and a first lesson for
+# the category suggestion (cases/suggest.py) before the street has history.
+KEYWORDS = {
+    "signboard": "店招,招牌,门头,广告牌,灯箱,店牌",
+    "cooking-fumes": "油烟,排烟,餐饮,饭店,烧烤,油烟机,净化器",
+    "bike-parking": "共享单车,电动车,电瓶车,自行车,乱停,停放",
+    "litter": "垃圾,暴露垃圾,脏,清扫,保洁,渣土,油污",
+    "garbage-sorting": "垃圾分类,干垃圾,湿垃圾,可回收物,有害垃圾,垃圾箱房,投放",
+    "corridor-clutter": "楼道,堆物,楼梯间,走廊,杂物,充电",
+    "street-vending": "摆摊,摊贩,占道,小贩,出摊,叫卖",
+    "noise": "噪声,噪音,吵,施工,音响,扰民",
+    "illegal-structure": "违法搭建,违建,搭建,加盖,阳光房,彩钢板",
+    "group-renting": "群租,隔间,出租,二房东,床位,隔断",
+    "broken-facility": "损坏,路灯,井盖,地砖,护栏,坏了",
+    "fire-escape": "消防通道,消防车道,安全出口,疏散,堵塞",
+    "other": "其他,咨询,建议",
+}
 
 # Reports that point at a household: kept out of public lists (Open311, reports nearby).
 PRIVATE_CATEGORIES = {"group-renting"}
@@ -395,12 +415,13 @@ def seed_categories():
             verify_hours=verify,
             evidence_required=evidence,
             questions=questions,
+            keywords=KEYWORDS.get(code, ""),
             order=order,
             is_public=code not in PRIVATE_CATEGORIES,
         )
-    for code, texts in STANDARD_REPLIES.items():
+    for code, replies in STANDARD_REPLIES.items():
         category = categories[code] if code else None
-        for order, text in enumerate(texts, start=1):
+        for order, text in enumerate(replies, start=1):
             StandardReply.objects.update_or_create(
                 category=category, text=text, defaults={"order": order}
             )
@@ -507,31 +528,6 @@ def _account(username, party, role, *, usable):
 
 # ---------------------------------------------------------------------------- cases
 
-DESCRIPTIONS = {
-    "signboard": [
-        "{shop}店招破损，边框松动，刮风时有掉落危险。",
-        "{shop}门头广告牌灯箱不亮且字体残缺。",
-    ],
-    "cooking-fumes": ["{shop}油烟直排，楼上住户窗户常年一层油。", "{shop}晚上油烟很大，气味扰民。"],
-    "bike-parking": [
-        "地铁口共享单车堆成一片，盲道被占。",
-        "人行道上电动自行车乱停，行人无法通过。",
-    ],
-    "litter": ["路边绿化带里有大量暴露垃圾。", "人行道上有油污和烟头，长时间无人清扫。"],
-    "garbage-sorting": ["湿垃圾桶里混有大量塑料袋。", "垃圾箱房未按时开放，垃圾堆在门口。"],
-    "corridor-clutter": [
-        "楼道里堆放旧家具和纸箱，影响通行。",
-        "楼梯间停放电动车并充电，存在安全隐患。",
-    ],
-    "street-vending": ["路口有流动摊贩占道经营。", "早上有人在人行道上摆摊卖菜。"],
-    "noise": ["夜间施工噪声很大，影响休息。", "商铺音响外放声音太大。"],
-    "illegal-structure": ["一楼住户在花园里违法搭建阳光房。", "屋顶新建了彩钢板房。"],
-    "group-renting": ["某户疑似群租，进出人员很多。", "一套房子隔成多间出租。"],
-    "broken-facility": ["路灯不亮已经一周。", "人行道地砖松动，容易绊倒。"],
-    "fire-escape": ["消防通道被私家车堵死。", "消防通道堆放杂物。"],
-    "other": ["小区门口井盖有异响。", "公交站台玻璃破裂。"],
-}
-SHOPS = ["老王面馆", "川味小厨", "好又多便利店", "阿香烧烤", "虹梅烟酒店", "小杨生煎"]
 RESULTS = [
     "已到现场处置完毕，恢复正常。",
     "已督促责任方整改到位，现场已拍照留存。",
@@ -610,12 +606,9 @@ def seed_cases(count, parties, areas, categories, users, now=None, rng_seed=2026
         category = rng.choices(leafs, weights)[0]
         area = rng.choice(places)
         lat, lng = random_point_in(rng, area)
-        text = rng.choice(DESCRIPTIONS[category.code]).format(shop=rng.choice(SHOPS))
-        answers = (
-            {"shop_name": rng.choice(SHOPS)}
-            if category.code in ("signboard", "cooking-fumes")
-            else {}
-        )
+        shop = rng.choice(SHOPS)
+        text = texts.describe(category.code, rng, shop=shop)
+        answers = {"shop_name": shop} if category.code in ("signboard", "cooking-fumes") else {}
         reporter = Reporter.objects.create(
             kind=rng.choice(list(Reporter.Kind.values)[:3]),
             name=f"{rng.choice(SURNAMES)}{rng.choice('先生女士')}" if i % 3 else "",

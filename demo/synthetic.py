@@ -20,6 +20,7 @@ from django.utils import timezone
 from cases import alarms, search, sla
 from cases.models import Alarm, Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
+from demo import texts
 from demo.street import random_point_in
 
 CASE_COLUMNS = [
@@ -72,16 +73,9 @@ EVENT_COLUMNS = [
     "created_at",
 ]
 ALARM_COLUMNS = ["case_id", "kind", "step", "deadline", "fire_at"]
-TEXTS = [
-    "人行道共享单车乱停放",
-    "沿街商铺店招破损",
-    "餐饮油烟扰民",
-    "绿化带暴露垃圾",
-    "楼道堆放杂物",
-    "夜间施工噪声",
-    "流动摊贩占道经营",
-    "路灯损坏",
-]
+# Distinct descriptions per category (demo/texts.py): varied like the seed's, yet few
+# enough that each is cut into search tokens once.
+TEXTS_PER_CATEGORY = 60
 
 
 @dataclass
@@ -195,6 +189,11 @@ class Generator:
         self._vectors = {}
         self.now = timezone.now()
         self.categories = list(Category.objects.filter(parent__isnull=False, is_active=True))
+        texts_rng = random.Random(seed)
+        self.texts = {
+            c.code: [texts.describe(c.code, texts_rng) for _ in range(TEXTS_PER_CATEGORY)]
+            for c in self.categories
+        }
         self.urgent = {c.pk: c.is_urgent for c in self.categories}
         if not self.categories:
             raise RuntimeError("No categories: run seed_demo first.")
@@ -249,7 +248,7 @@ class Generator:
         rng, now = self.rng, self.now
         category = rng.choice(self.categories)
         area_id, lat, lng = self._point()
-        text = rng.choice(TEXTS)
+        text = rng.choice(self.texts[category.code])
         row = dict(
             number=None,
             token=secrets.token_urlsafe(24),

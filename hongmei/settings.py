@@ -303,6 +303,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env("HONGMEI_ROLLUP_SECONDS", "300")),
         "options": {"expires": float(env("HONGMEI_ROLLUP_SECONDS", "300")) - 10},
     },
+    # What the street's history teaches (docs/learning.md): the category suggestion is
+    # retrained weekly; recurring problems are looked for every night.
+    "category-model": {
+        "task": "cases.tasks.train_category_model",
+        "schedule": crontab(hour=2, minute=30, day_of_week="sunday"),
+        "options": {"expires": 3600},
+    },
+    "recurrence": {
+        "task": "meetings.tasks.propose_recurring",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 3600},
+    },
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -260,6 +260,12 @@ class ActionSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField(required=False)
     rating = serializers.ChoiceField(choices=Case.Satisfaction.choices, required=False)
     duplicate_of = serializers.CharField(required=False, max_length=24, help_text="case number")
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False),
+        required=False,
+        help_text="recategorise: the new sub-category's code",
+    )
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
 
 

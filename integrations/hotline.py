@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import routing, workflow
+from cases import routing, suggest, workflow
 from cases.inputs import MAX_TEXT
 from cases.models import Case, Category, Reporter
 from cases.spreadsheet import safe_row
@@ -199,6 +199,7 @@ def parse_row(values, categories, now):
             reasons.append(
                 _("Unknown category “%(text)s”: use a category name or code of the tracker.")
                 % {"text": text["category"]}
+                + _likely_categories(text["description"])
             )
     if len(text["description"]) > MAX_TEXT:
         reasons.append(_("问题描述 is longer than 4000 characters."))
@@ -221,6 +222,18 @@ def parse_row(values, categories, now):
         "description": text["description"],
         "caller": {"name": text["caller_name"], "phone": phone},
         **point,
+    }
+
+
+def _likely_categories(description):
+    """ " From the description it is most likely: 油烟扰民（92%）…" (cases.suggest), or
+    nothing without a model."""
+    guesses = suggest.with_categories(suggest.predict(description, k=3))
+    if not guesses:
+        return ""
+    named = "、".join(f"{c.name}（{p:.0%}）" for c, p in guesses)
+    return " " + _("From the description it is most likely: %(categories)s.") % {
+        "categories": named
     }
 
 

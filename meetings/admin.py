@@ -4,7 +4,7 @@
 from django.contrib import admin
 
 from cases.admin_base import ReadOnlyAdmin
-from meetings.models import AgendaItem, Decision, Meeting, MeetingEvent
+from meetings.models import AgendaItem, Decision, Meeting, MeetingEvent, Proposal
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -62,3 +62,12 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["item", "meeting", "lead_party", "case"]
     search_fields = ["item__title", "measures", "=case__number"]
     date_hierarchy = "deadline"
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    """Recurring problems proposed for the agenda: decided on /staff/meetings/proposals/."""
+
+    list_display = ["category", "kind", "shop", "case_count", "last_at", "state", "decided_at"]
+    list_filter = ["state", "kind", "category"]
+    raw_id_fields = ["cases"]

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from cases.choices import PartyChoices
 from cases.models import Party
 from cases.text import PlainTextField
+from meetings.models import Meeting
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 # Parties of these kinds sit on the joint committee: proposed as members of a first meeting.
@@ -182,3 +183,25 @@ def add_refusal(form, error):
     """Show a MeetingError next to the field it names, else above the form."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error))
+
+
+class AcceptProposalForm(forms.Form):
+    """The planned meeting whose agenda a recurring problem joins."""
+
+    meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, meetings, initial_meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["meeting"]
+        if isinstance(meetings, list):
+            field.queryset = Meeting.objects.filter(pk__in=[m.pk for m in meetings]).order_by(
+                "starts_at", "id"
+            )
+        else:
+            field.queryset = meetings
+        if initial_meeting is not None:
+            field.initial = initial_meeting.pk
+
+
+class DismissProposalForm(forms.Form):
+    reason = text_field(_("Why dismiss"), rows=2)

@@ -154,6 +154,12 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    linked_cases = models.ManyToManyField(
+        Case,
+        verbose_name=_("cases of the recurring problem"),
+        blank=True,
+        related_name="recurrence_items",
+    )
     minutes = models.TextField(_("minutes"), blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, blank=True, editable=False
@@ -361,3 +367,68 @@ class AgendaAttachment(models.Model):
     @property
     def is_image(self):
         return self.content_type.startswith("image/")
+
+
+class Proposal(models.Model):
+    """A recurring problem (cases.recurrence) proposed for the joint meeting's agenda, with
+    its evidence: the cases. The secretary accepts it (an agenda item linking the cases) or
+    dismisses it with a reason; either way the row stays as the record, and the same cases
+    are not proposed again unless new ones join them (meetings/proposals.py)."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("On the agenda")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Kind(models.TextChoices):
+        PLACE = "place", _("Same place")
+        SHOP = "shop", _("Same shop")
+        REPEAT = "repeat", _("Reworked or reopened twice")
+
+    category = models.ForeignKey(
+        "cases.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    cases = models.ManyToManyField(Case, verbose_name=_("cases"), related_name="proposals")
+    case_count = models.PositiveIntegerField(_("reports"))
+    first_at = models.DateTimeField(_("first report"))
+    last_at = models.DateTimeField(_("last report"))
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    shop = models.CharField(_("shop"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PROPOSED, editable=False
+    )
+    item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+        editable=False,
+    )
+    reason = models.TextField(_("reason for dismissal"), blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("proposed"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("recurring-problem proposal")
+        verbose_name_plural = _("recurring-problem proposals")
+        ordering = ["-case_count", "-last_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "last_at"], name="proposal_state_last"),
+            models.Index(fields=["last_at", "category"], name="proposal_last_category"),
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.get_kind_display()} · {self.case_count}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import views, views_items
+from meetings import views, views_items, views_proposals
 
 app_name = "meetings"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("new/", views.meeting_create, name="create"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/done/", views.decision_done, name="decision_done"),
+    path("proposals/", views_proposals.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/accept/", views_proposals.proposal_accept, name="proposal_accept"),
+    path("proposals/<int:pk>/dismiss/", views_proposals.proposal_dismiss, name="proposal_dismiss"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("<int:pk>/hold/", views.meeting_hold, name="hold"),

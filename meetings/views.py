@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import keyset
 from cases.access import staff_required
 from cases.choices import PartyChoices
+from cases.people import is_street_wide
 from meetings import decisions, invitations, minutes, pages, pdf
 from meetings.access import can_change, meeting_for
 from meetings.agenda import create_meeting, update_meeting
 from meetings.forms import AttendanceForm, CorrectionForm, DoneForm, MeetingForm, add_refusal
 from meetings.history import MeetingError
-from meetings.models import Decision, Meeting
+from meetings.models import Decision, Meeting, Proposal
 
 PAGE_SIZE = 20
 PAST = (("starts_at", True), ("id", True))
@@ -48,6 +49,11 @@ def meeting_list(request):
         "page": past,
         "can_change": can_change(request.user),
         "has_overdue": bool(list(overdue)),
+        "proposals_waiting": (
+            Proposal.objects.filter(state=Proposal.State.PROPOSED).count()
+            if is_street_wide(request.user)
+            else 0
+        ),
     }
     return render(request, "meetings/list.html", context)
 

@@ -16,6 +16,7 @@ from cases.text import PlainTextField
 
 TEXT_INPUTS = ("reason", "note")
 FIELD_ORDER = (
+    "category",
     "lead_party",
     "co_parties",
     "deadline",
@@ -65,9 +66,12 @@ def standard_replies(case):
 class ActionForm(forms.Form):
     """The inputs of one workflow action (spec) on one case."""
 
-    def __init__(self, spec, case, *, user, data_source, replies=(), suggestion=None, **kwargs):
+    def __init__(
+        self, spec, case, *, user, data_source, replies=(), suggestion=None, guess=None, **kwargs
+    ):
         kwargs.setdefault("prefix", spec.name)
         super().__init__(**kwargs)
+        self.guess = guess  # (category, confidence) the category suggestion prefers
         self.spec, self.case, self.user, self.source = spec, case, user, data_source
         wanted = set(spec.needs) | set(spec.accepts)
         # Asked only while a co-party has not reported on its share (workflow rule).
@@ -92,6 +96,14 @@ class ActionForm(forms.Form):
             self._replies = {str(r.pk): r.text for r in replies}
 
     def _field(self, name, needed, suggestion):
+        if name == "category":
+            return forms.ChoiceField(
+                label=_("New category"),
+                required=False,
+                choices=[("", "—"), *category_choices(leaves_only=True)],
+                initial=str(self.guess[0].pk) if self.guess else None,
+                help_text=_("Suggested from the description.") if self.guess else "",
+            )
         if name == "lead_party":
             initial = None
             if suggestion and suggestion.lead_party.pk != self.case.lead_party_id:
@@ -155,6 +167,15 @@ class ActionForm(forms.Form):
     def clean_lead_party(self):
         value = self.cleaned_data.get("lead_party")
         return self.source.party(value) if value else None
+
+    def clean_category(self):
+        value = self.cleaned_data.get("category")
+        if not value:
+            return None
+        category = Category.objects.filter(pk=value, is_active=True).first()
+        if category is None:
+            raise forms.ValidationError(_("Choose a category."))
+        return category
 
     def clean_co_parties(self):
         return [self.source.party(pk) for pk in self.cleaned_data.get("co_parties") or []]

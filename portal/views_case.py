@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import media, privacy, questions, routing, sla, workflow
+from cases import media, privacy, questions, routing, sla, suggest, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
 from cases.inputs import unreported_shares
@@ -146,6 +146,7 @@ def case_context(request, case, *, failed=None, revealed=False):
     )
     replies = standard_replies(case) if with_text else []
     suggestion = routing.suggest(case) if set(allowed) & set(ROUTED) else None
+    guess = category_guess(case) if "recategorise" in allowed else None
     forms = []
     for name in allowed:
         if name == "show_contact":
@@ -161,6 +162,7 @@ def case_context(request, case, *, failed=None, revealed=False):
                     data_source=source,
                     replies=replies,
                     suggestion=suggestion,
+                    guess=guess,
                 )
             )
     events = list(
@@ -184,10 +186,19 @@ def case_context(request, case, *, failed=None, revealed=False):
         "can_show_contact": "show_contact" in allowed,
         "deadlines": deadlines(case),
         "suggestion": suggestion,
+        "category_guess": guess,
         "answers": questions.answers_shown(case),
         "states": dict(State.choices),
         "roles": workflow.ACTOR_ROLE_LABELS,
     }
+
+
+def category_guess(case):
+    """(category, confidence) when the category suggestion is confident the case's own
+    category is wrong (cases.suggest.doubt); None otherwise or without a model."""
+    doubt = suggest.doubt(case)
+    found = suggest.with_categories([doubt]) if doubt else []
+    return found[0] if found else None
 
 
 @staff_required
@@ -198,6 +209,7 @@ def case_detail(request, number):
 
 def _form_for(request, case, spec, data=None, files=None):
     suggestion = routing.suggest(case) if spec.name in ROUTED else None
+    guess = category_guess(case) if spec.name == "recategorise" else None
     has_text = _takes_text(spec)
     return ActionForm(
         spec,
@@ -206,6 +218,7 @@ def _form_for(request, case, spec, data=None, files=None):
         data_source=PartyChoices(),
         replies=standard_replies(case) if has_text else [],
         suggestion=suggestion,
+        guess=guess,
         data=data,
         files=files,
     )

@@ -8,6 +8,7 @@ from public import views, views_find
 urlpatterns = [
     path("", views.report, name="report"),
     path("report/where/", views.where, name="report_where"),
+    path("report/suggest/", views.suggest_category, name="report_suggest"),
     path("report/questions.css", views.questions_css, name="report_questions_css"),
     path("report/areas.geojson", views.area_outlines, name="area_outlines"),
     path("find/", views_find.find, name="find"),

@@ -10,13 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import intake, media, questions, ratelimit, routing, workflow
+from cases import intake, media, questions, ratelimit, routing, suggest, workflow
 from cases.images import MAX_PHOTOS
 from cases.models import Category
 from public import tracking
 from public.forms import EXPIRED, REPORTER_ACTION_FORMS, ReportForm, WhereForm
 
 HOUR = 3600
+SUGGESTIONS = 3  # categories offered while a resident types
+SUGGEST_FLOOR = 0.05  # below this confidence a guess is noise, not a suggestion
 TOO_MANY_FROM_HERE = _(
     "Many reports have been sent from your network in the last hour. Thank you for your "
     "patience: please try again a little later."
@@ -115,6 +117,27 @@ def where(request):
     form = WhereForm(request.GET)
     form.is_valid()
     return render(request, "public/_where.html", {"form": form})
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def suggest_category(request):
+    """The likeliest categories for a description as it is typed (static/js/suggest.js):
+    {"suggestions": [{"code", "label", "confidence"}]}, empty without a trained model."""
+    text = request.GET.get("text", "")
+    if len(text) > suggest.MAX_TEXT:
+        text = text[: suggest.MAX_TEXT]
+    guesses = suggest.with_categories(suggest.predict(text, k=SUGGESTIONS))
+    return JsonResponse(
+        {
+            "suggestions": [
+                {"code": c.code, "label": str(c.label), "confidence": round(p, 3)}
+                for c, p in guesses
+                if p >= SUGGEST_FLOOR
+            ]
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_GET

@@ -2,16 +2,18 @@
 the workflow's own functions."""
 
 import io
+import random
 from datetime import datetime
 
 from PIL import Image
 
-from cases import workflow
+from cases import suggest, workflow
 from cases.images import Photo
 from cases.memo import clear_all
-from cases.models import Case, Party, Reporter, State
+from cases.models import Case, Category, CategoryModel, Party, Reporter, State
 from cases.workflow import Actor
 from demo import street as demo
+from demo import texts
 
 # A point inside 航天新苑二村小区 (compound-hangtian-2) on the demo street.
 HANGTIAN_POINT = (31.1785, 121.3955)
@@ -120,3 +122,19 @@ def tiny_photo():
     out = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(out, "JPEG")
     return Photo(data=out.getvalue(), width=8, height=8)
+
+
+def stored_category_model(count=1500, seed=7):
+    """A category model (cases.suggest) stored as version 1, trained on the categories' own
+    words and `count` descriptions like the demo street's (demo/texts.py)."""
+    rng = random.Random(seed)
+    codes = sorted(texts.TOPICS)
+    history = []
+    for _ in range(count):
+        code = rng.choice(codes)
+        history.append((suggest.tokens(texts.describe(code, rng)), code))
+    categories = Category.objects.filter(is_active=True, parent__isnull=False)
+    model = suggest.NaiveBayes.train(suggest.category_documents(categories) + history)
+    return CategoryModel.objects.create(
+        version=1, training_size=count, holdout_size=0, parameters=model.to_json()
+    )

@@ -1,5 +1,6 @@
-"""The domain's models, in four modules: configuration (parties, areas, categories,
-routing, calendar), the case and its history, the outbox and alarms, and the indicators.
+"""The domain's models, in five modules: configuration (parties, areas, categories,
+routing, calendar), the case and its history, the outbox and alarms, the indicators, and
+what is learnt from history (the category model).
 Import them from here (`from cases.models import Case`); migrations name the functions
 below by this path, so they stay importable from it.
 """
@@ -38,6 +39,7 @@ from cases.models.indicators import (  # noqa: F401
     IndicatorDay,
     IndicatorRollup,
 )
+from cases.models.learning import CategoryModel  # noqa: F401
 from cases.models.outbox import (  # noqa: F401
     Alarm,
     Notification,

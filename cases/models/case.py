@@ -278,6 +278,13 @@ class Case(models.Model):
     # SQLite (make run) cannot build them.
     search = SearchVectorField(null=True, editable=False)
 
+    # Reworked or reopened at least twice between them: a recurring case (cases/recurrence.py).
+    REPEATED = (
+        Q(rework_count__gte=2)
+        | Q(reopen_count__gte=2)
+        | Q(rework_count__gte=1, reopen_count__gte=1)
+    )
+
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -300,6 +307,15 @@ class Case(models.Model):
             ),
             models.Index(fields=["created_at", "id"], name="case_created"),
             models.Index(fields=["category", "lat", "lng"], name="case_category_point"),
+            # Recurrence (cases/recurrence.py) reads one category's recent cases.
+            models.Index(fields=["category", "created_at"], name="case_category_created"),
+            models.Index(
+                fields=["category", "created_at"],
+                name="case_repeated",
+                condition=Q(rework_count__gte=2)
+                | Q(reopen_count__gte=2)
+                | Q(rework_count__gte=1, reopen_count__gte=1),
+            ),
             models.Index(fields=["area", "state"], name="case_area_state"),
             models.Index(fields=["closed_at"], name="case_closed"),
             # Portal queues (portal/queues.py): open cases newest first, supervised and

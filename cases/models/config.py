@@ -207,6 +207,17 @@ class Category(Bilingual):
             "required, order and values (a list of {key, name})."
         ),
     )
+    # Recurrence (cases/recurrence.py): this many reports within `recurrence_metres` (or at
+    # the same shop) within `recurrence_days` days make a proposal for the joint meeting.
+    recurrence_reports = models.PositiveSmallIntegerField(
+        _("recurring after (reports)"),
+        default=5,
+        help_text=_("Reports of one place or shop that make it a recurring problem; 0: never."),
+    )
+    recurrence_days = models.PositiveSmallIntegerField(_("recurring within (days)"), default=30)
+    recurrence_metres = models.PositiveSmallIntegerField(
+        _("same place within (metres)"), default=100
+    )
 
     class Meta:
         verbose_name = _("category")

@@ -116,7 +116,7 @@ def test_allowed_actions_follow_role_party_and_state(street):
         "hangtian": ["escalate", "resolve", "note", "contact", "request_extension", "show_contact"],
         "yongzhao": ["note", "report_share", "show_contact"],
         "qinbei": [],
-        "dispatcher": ["reassign", "escalate", "note", "show_contact"],
+        "dispatcher": ["reassign", "escalate", "note", "show_contact", "recategorise"],
         "supervisor": ["note", "supervise", "show_contact"],
     }
     assert workflow.allowed_actions(case, Actor.reporter(case.token)) == []

@@ -57,6 +57,7 @@ def inputs_for(action, street):
         "rate": {"rating": "satisfied"},
         "dispute": {"reason": "没有处理"},
         "report_share": {"note": "协办已完成"},
+        "recategorise": {"category": street.categories["noise"], "reason": "类别选错"},
     }.get(action, {})
 
 

@@ -239,3 +239,23 @@ def test_the_page_offers_the_template_in_both_formats(client, street):
     assert xlsx.content.startswith(b"PK\x03\x04")
     result = run(street, SimpleUploadedFile("t.xlsx", xlsx.content))
     assert len(result.created) == len(hotline.SAMPLE_ROWS)
+
+
+FUMES_ROW = ["A-9", "2026-11-20 09:00", "餐饮油烟", "x", "楼下饭店油烟太大", "", "", "2026-11-27"]
+
+
+def test_an_unknown_category_comes_with_the_likeliest_from_the_description(street):
+    factories.stored_category_model()
+    rows = [HEAD, FUMES_ROW]
+    result = run(street, csv_file(rows))
+    [(line, reason)] = result.errors
+    assert line == 2
+    assert "Unknown category “餐饮油烟”" in reason
+    assert "From the description it is most likely: 油烟扰民（" in reason
+    assert not Case.objects.filter(external_id="A-9").exists()
+
+
+def test_without_a_model_an_unknown_category_is_reported_plainly(street):
+    rows = [HEAD, FUMES_ROW]
+    [(_line, reason)] = run(street, csv_file(rows)).errors
+    assert reason == ("Unknown category “餐饮油烟”: use a category name or code of the tracker.")

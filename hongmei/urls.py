@@ -17,6 +17,11 @@ urlpatterns = [
     path("staff/two-factor/", views_twofactor.setup, name="two_factor_setup"),
     path("staff/two-factor/qr.svg", views_twofactor.qr, name="two_factor_qr"),
     path("staff/two-factor/verify/", views_twofactor.verify, name="two_factor_verify"),
+    path(
+        "staff/two-factor/recovery-codes/",
+        views_twofactor.renew_codes,
+        name="two_factor_renew",
+    ),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/meetings/", include("meetings.urls")),
     path("staff/dashboard/", include("dashboard.urls")),

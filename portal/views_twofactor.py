@@ -14,9 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,8 +93,7 @@ def setup(request):
     """Enrol an authenticator app: scan, confirm with a first code, keep the recovery codes."""
     user = request.user
     if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-        remaining = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-        return render(request, "staff/two_factor_on.html", {"remaining": remaining})
+        return _two_factor_on(request, CodeForm())
     device = _pending_device(user)
     form = CodeForm(request.POST or None)
     if form.is_valid():
@@ -118,6 +119,38 @@ def setup(request):
     )
 
 
+def _two_factor_on(request, form, status=200):
+    remaining = StaticToken.objects.filter(
+        device__user=request.user, device__confirmed=True
+    ).count()
+    return render(
+        request, "staff/two_factor_on.html", {"remaining": remaining, "form": form}, status=status
+    )
+
+
+@never_cache
+@staff_required
+@require_POST
+def renew_codes(request):
+    """A fresh set of recovery codes, in exchange for a code from the app (so a session left
+    open on a shared PC cannot take them): the old ones stop working at once."""
+    app = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
+    if app is None:
+        return redirect("two_factor_setup")
+    form = CodeForm(request.POST)
+    code = form.cleaned_data["code"] if form.is_valid() else ""
+    if code.isdigit() and verify_token(request.user, app.persistent_id, code) is not None:
+        codes = _issue_recovery_codes(request.user)
+        return render(
+            request,
+            "staff/two_factor_codes.html",
+            {"codes": codes, "next": reverse("two_factor_setup"), "renewed": True},
+        )
+    if form.is_valid():
+        form.add_error("code", _("That code is not right, or was used already. Try again."))
+    return _two_factor_on(request, form, status=400)
+
+
 def _pending_device(user):
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -130,8 +163,14 @@ def _confirm(device):
     """Confirm the app and issue a fresh set of recovery codes; returns the codes."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    StaticDevice.objects.filter(user=device.user).delete()
-    recovery = StaticDevice.objects.create(user=device.user, name="recovery", confirmed=True)
+    return _issue_recovery_codes(device.user)
+
+
+@transaction.atomic
+def _issue_recovery_codes(user):
+    """Replace the user's recovery codes with a fresh set; returns the codes."""
+    StaticDevice.objects.filter(user=user).delete()
+    recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(settings.HONGMEI_2FA_RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
     return codes

@@ -192,3 +192,35 @@ def test_an_admin_can_reset_a_users_two_factor_in_the_admin(client, street):
     sign_in(client, "dispatcher")
     # Only recovery codes are left: they still count as a second factor.
     assert client.get("/staff/").status_code == 302
+
+
+def test_a_signed_in_user_renews_the_recovery_codes_with_a_code_from_the_app(client, street):
+    app = enrolled(street, "dispatcher")
+    sign_in(client, "dispatcher")
+    client.post("/staff/two-factor/verify/", {"code": "abcd2345"})
+    page = client.get("/staff/two-factor/")
+    assert "生成新的备用验证码" in page.content.decode()
+    assert "您还有 1 个未使用的备用验证码" in page.content.decode()
+
+    refused = client.post("/staff/two-factor/recovery-codes/", {"code": wrong_code(app)})
+    assert refused.status_code == 400
+    assert list(
+        StaticToken.objects.filter(device__user=app.user).values_list("token", flat=True)
+    ) == ["efgh6789"]
+    not_the_app = client.post("/staff/two-factor/recovery-codes/", {"code": "efgh6789"})
+    assert not_the_app.status_code == 400  # a recovery code cannot buy new recovery codes
+
+    app.throttle_reset()
+    renewed = client.post("/staff/two-factor/recovery-codes/", {"code": code_for(app)})
+    assert renewed.status_code == 200
+    shown = re.findall(r"<li><code>(\w+)</code></li>", renewed.content.decode())
+    stored = set(StaticToken.objects.filter(device__user=app.user).values_list("token", flat=True))
+    assert len(shown) == 10 and set(shown) == stored and "efgh6789" not in stored
+    assert client.get("/staff/two-factor/recovery-codes/").status_code == 405
+
+
+def test_without_an_app_there_is_nothing_to_renew(client, street):
+    client.force_login(street.users["dispatcher"])
+    answer = client.post("/staff/two-factor/recovery-codes/", {"code": "123456"})
+    assert answer.status_code == 302 and answer["Location"] == "/staff/two-factor/"
+    assert not StaticToken.objects.exists()

@@ -148,6 +148,11 @@ def handlers_of(party_ids: Iterable[int]) -> QuerySet[Any]:
     return _staff(memberships__party_id__in=party_ids, memberships__role=Role.HANDLER)
 
 
+def supervisors() -> QuerySet[Any]:
+    """The active duty leaders (值班长), who hear of whatever concerns the whole street."""
+    return _staff(memberships__role=Role.SUPERVISOR)
+
+
 def _staff(**membership):
     return (
         get_user_model()
@@ -183,7 +188,7 @@ def _dispatchers(event):
 
 
 def _supervisors(event):
-    return _for_staff(event, _staff(memberships__role=Role.SUPERVISOR))
+    return _for_staff(event, supervisors())
 
 
 def _for_staff(event, users, template=None):

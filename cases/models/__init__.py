@@ -1,5 +1,6 @@
-"""The domain's models, in four modules: configuration (parties, areas, categories,
-routing, calendar), the case and its history, the outbox and alarms, and the indicators.
+"""The domain's models, in five modules: configuration (parties, areas, categories,
+routing, calendar), the case and its history, the outbox and alarms, the indicators, and
+the ledger's daily digests.
 Import them from here (`from cases.models import Case`); migrations name the functions
 below by this path, so they stay importable from it.
 """
@@ -37,6 +38,11 @@ from cases.models.config import (  # noqa: F401
 from cases.models.indicators import (  # noqa: F401
     IndicatorDay,
     IndicatorRollup,
+)
+from cases.models.ledger import (  # noqa: F401
+    DigestLeaf,
+    LedgerCheck,
+    StreetDigest,
 )
 from cases.models.outbox import (  # noqa: F401
     Alarm,

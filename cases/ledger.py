@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import notifications, sla, verify
 from cases.models import (
@@ -112,12 +113,27 @@ def append(case: Case, event: Event, digests: Iterable[str] = ()) -> Event:
 # ---------------------------------------------------------------------------- checking
 
 
+# Why a stored chain does not check (Break.reason), as the supervisors' alarm words it.
+REASONS = {
+    "sequence": _("an event is missing or repeated"),
+    "content": _("its content no longer gives its hash"),
+    "link": _("it does not follow the event before it"),
+    "chain": _("its chain hash is wrong"),
+    "head": _("the case's latest hash is not its last event's"),
+    "digest": _("a daily street digest sealed another hash"),
+}
+
+
 @dataclass(frozen=True)
 class Break:
-    """Where a stored chain stops matching itself: the event's place and why."""
+    """Where a stored chain stops matching itself: the event's place and why (REASONS)."""
 
     seq: int
     reason: str
+
+    @property
+    def words(self):
+        return REASONS[self.reason]
 
 
 def _digests_by_event(event_ids):
@@ -137,21 +153,21 @@ def check_case(case: Case) -> Break | None:
     hashes = {}
     for position, event in enumerate(events, start=1):
         if event.seq != position:
-            return Break(position, "an event is missing or repeated")
+            return Break(position, "sequence")
         if verify.content_hash(content(case.number, event, digests.get(event.pk, []))) != (
             event.content_hash
         ):
-            return Break(position, "its content does not give its hash")
+            return Break(position, "content")
         if event.prev_hash != prev:
-            return Break(position, "it does not follow the event before it")
+            return Break(position, "link")
         if verify.link(prev, event.content_hash) != event.chain_hash:
-            return Break(position, "its chain hash is wrong")
+            return Break(position, "chain")
         prev = hashes[position] = event.chain_hash
     if (case.chain_head or GENESIS) != prev or case.chain_length != len(events):
-        return Break(len(events), "the case's head is not its last event")
+        return Break(len(events), "head")
     for seq, head in DigestLeaf.objects.filter(case=case).values_list("seq", "head"):
         if hashes.get(seq) != head:
-            return Break(seq, "a daily digest sealed another head")
+            return Break(seq, "digest")
     return None
 
 

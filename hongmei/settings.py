@@ -269,6 +269,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai; skips days off itself
         "options": {"expires": 3600},
     },
+    # The ledger (cases.ledger): each finished day's street digest, and the re-verification
+    # of every case history that grew since the last run.
+    "ledger-seal": {
+        "task": "cases.tasks.seal_street_digests",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 3600},
+    },
+    "ledger-check": {
+        "task": "cases.tasks.check_chains",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 3000},
+    },
     "retention": {
         "task": "cases.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=15),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import media, privacy, questions, routing, sla, workflow
+from cases import ledger, ledger_page, media, privacy, questions, routing, sla, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
 from cases.models import Case, Role, State
@@ -115,6 +115,24 @@ def case_context(request, case, *, failed=None, revealed=False):
         "states": dict(State.choices),
         "roles": workflow.ACTOR_ROLE_LABELS,
     }
+
+
+@staff_required
+def case_history_json(request, number):
+    """The case's verifiable history, whole, as a file (docs/ledger.md)."""
+    case = case_for(request, number)
+    return ledger_page.download(ledger.history(case))
+
+
+@staff_required
+def case_history_print(request, number):
+    case = case_for(request, number)
+    history = ledger.history(case)
+    context = ledger_page.context(history) | {
+        "back": reverse("staff:case_detail", args=[case.number]),
+        "download": reverse("staff:case_history_json", args=[case.number]),
+    }
+    return render(request, "staff/case_history.html", context)
 
 
 @staff_required

@@ -342,9 +342,7 @@ def history(case: Case, *, public_events=None, public_notes=frozenset(), now=Non
     now = now or timezone.now()
     with transaction.atomic():
         fresh = Case.objects.select_related("category").get(pk=case.pk)
-        events = list(
-            Event.objects.filter(case=fresh, seq__lte=fresh.chain_length).order_by("seq")
-        )
+        events = list(Event.objects.filter(case=fresh, seq__lte=fresh.chain_length).order_by("seq"))
         digests = _digests_by_event([e.pk for e in events])
         anchors = _anchors(fresh, fresh.chain_length)
     entries = []

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "cases",
     "public",
+    "ledger",
     "portal",
     "dashboard",
     "integrations",

@@ -274,7 +274,9 @@ class Case(models.Model):
     # The hash chain of the case's events (cases.ledger, docs/ledger.md): the last event's
     # chain hash and how many events the chain holds, written with each event.
     chain_head = models.CharField(_("history hash"), max_length=64, blank=True, editable=False)
-    chain_length = models.PositiveIntegerField(_("events in the history"), default=0, editable=False)
+    chain_length = models.PositiveIntegerField(
+        _("events in the history"), default=0, editable=False
+    )
 
     objects = CaseQuerySet.as_manager()
 

@@ -233,9 +233,7 @@ def test_a_rewritten_chain_no_longer_reaches_the_days_root(street, tmp_path):
     assert "MISMATCH at event 6" in result.stdout
 
 
-def test_the_reporters_copy_shows_what_the_tracking_page_shows_and_still_checks(
-    street, tmp_path
-):
+def test_the_reporters_copy_shows_what_the_tracking_page_shows_and_still_checks(street, tmp_path):
     case = case_in(street, State.IN_PROGRESS, at=MONDAY)
     act(street, case, "note", "hangtian", note="反映人电话13912345678，已约上门", at=MONDAY)
     history = ledger.history(

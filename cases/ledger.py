@@ -331,8 +331,14 @@ def _event_entry(event, digests, *, note, data):
     return entry
 
 
-def history(case: Case, *, public_events=None, public_notes=frozenset(), now=None) -> dict:
-    """A case's verifiable history as a JSON-ready dict (docs/ledger.md, "The file").
+def history(
+    case: Case,
+    *,
+    public_events: frozenset[str] | None = None,
+    public_notes: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A case's verifiable history as a JSON-ready dict (docs/ledger.md, section 3).
 
     Staff get every event whole (public_events=None). The reporter gets the events the
     tracking page shows, with the notes it shows (`public_events`, `public_notes`); the

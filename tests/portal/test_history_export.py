@@ -37,5 +37,5 @@ def test_the_printable_history_shows_the_days_root_and_its_qr_code(client, stree
     client.force_login(street.users["dispatcher"])
     page = client.get(f"/staff/cases/{case.number}/history/").content.decode()
     assert digest.root in page and case.chain_head in page
-    assert '<svg' in page and 'class="segno"' in page
+    assert "<svg" in page and 'class="segno"' in page
     assert "2026-11-23" in page

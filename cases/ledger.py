@@ -341,9 +341,10 @@ def history(
     """A case's verifiable history as a JSON-ready dict (docs/ledger.md, section 3).
 
     Staff get every event whole (public_events=None). The reporter gets the events the
-    tracking page shows, with the notes it shows (`public_events`, `public_notes`); the
-    others appear by their hashes only, so the chain still checks and nothing of them is
-    disclosed. No staff member is named: events carry the acting role and party only.
+    tracking page shows, with the notes it shows (`public_events`, `public_notes`) and the
+    commitments of their data; the others appear by their hashes only, so the chain still
+    checks and nothing of them is disclosed. No staff member is named: events carry the
+    acting role and party only.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -354,15 +355,17 @@ def history(
     entries = []
     party_ids = set()
     for event in events:
-        shown = public_events is None or event.kind in public_events
-        if shown:
+        whole = public_events is None
+        if whole or event.kind in public_events:
+            # The reporter never gets `data`: it names co-parties and holds staff reasons
+            # (an unfinished share's), which the tracking page does not show.
             entry = _event_entry(
                 event,
                 digests.get(event.pk, []),
-                note=public_events is None or event.kind in public_notes,
-                data=True,
+                note=whole or event.kind in public_notes,
+                data=whole,
             )
-            party_ids |= {event.actor_party_id, *_parties_named(event.data)}
+            party_ids |= {event.actor_party_id, *(_parties_named(event.data) if whole else [])}
         else:
             entry = {"seq": event.seq, "redacted": True}
         entry.update(

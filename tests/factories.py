@@ -4,6 +4,7 @@ the workflow's own functions."""
 import io
 from datetime import datetime
 
+from django.db import connection
 from PIL import Image
 
 from cases import workflow
@@ -117,3 +118,19 @@ def tiny_photo():
     out = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(out, "JPEG")
     return Photo(data=out.getvalue(), width=8, height=8)
+
+
+def as_table_owner(statement, params):
+    """Change stored events as the table's owner could: with the append-only trigger
+    switched off for the statement (foreign keys checked first, as ALTER TABLE needs)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE cases_event DISABLE TRIGGER cases_event_append_only")
+        cursor.execute(statement, params)
+        cursor.execute("ALTER TABLE cases_event ENABLE TRIGGER cases_event_append_only")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def tamper(event, note):
+    """Rewrite a stored event's note behind the system's back."""
+    as_table_owner("UPDATE cases_event SET note = %s WHERE id = %s", [note, event.pk])

@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from cases import digest, ledger, workflow
 from cases.models import Case, DigestLeaf, Event, Notification, State, StreetDigest
-from tests.factories import act, aware, case_in, new_case, tiny_photo
+from tests.factories import (
+    act,
+    as_table_owner,
+    aware,
+    case_in,
+    new_case,
+    tamper,
+    tiny_photo,
+)
 
 MONDAY = aware(2026, 11, 23, 9, 0)
 ZEROS = "0" * 64
@@ -268,26 +276,11 @@ def test_the_verifier_needs_nothing_but_the_standard_library():
 # ---------------------------------------------------------------------------- tampering
 
 
-def _as_owner(statement, params):
-    """Change stored events as the table's owner could: with the append-only trigger
-    switched off for the statement (foreign keys checked first, as ALTER TABLE needs)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE cases_event DISABLE TRIGGER cases_event_append_only")
-        cursor.execute(statement, params)
-        cursor.execute("ALTER TABLE cases_event ENABLE TRIGGER cases_event_append_only")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def _tamper(event, note):
-    _as_owner("UPDATE cases_event SET note = %s WHERE id = %s", [note, event.pk])
-
-
 def test_a_row_changed_behind_the_systems_back_alarms_the_supervisors(street, tmp_path):
     case = case_in(street, State.RESOLVED, at=MONDAY)
     assert ledger.check_chains(now=MONDAY + timedelta(hours=1)) == 0
     resolve = Event.objects.get(case=case, kind="resolve")
-    _tamper(resolve, "已处理（改）")
+    tamper(resolve, "已处理（改）")
     act(street, case, "verify", "inspector", at=MONDAY + timedelta(hours=2))
 
     assert ledger.check_chains(now=MONDAY + timedelta(hours=3)) == 1
@@ -312,12 +305,12 @@ def test_a_chain_rebuilt_after_its_day_was_sealed_is_found_by_the_digest(street)
     ledger.check_chains(now=MONDAY + timedelta(days=1))
     last = Event.objects.filter(case=case).order_by("-seq").first()
     # Rewrite the last event and recompute its hashes, as someone who knows the rules could.
-    _tamper(last, "x")
+    tamper(last, "x")
     last.refresh_from_db()
     fresh = Case.objects.get(pk=case.pk)
     fresh.chain_head, fresh.chain_length = last.prev_hash, last.seq - 1
     ledger.seal(fresh, last)
-    _as_owner(
+    as_table_owner(
         "UPDATE cases_event SET nonce=%s, content_hash=%s, chain_hash=%s WHERE id=%s",
         [last.nonce, last.content_hash, last.chain_hash, last.pk],
     )

@@ -19,6 +19,8 @@ def test_the_reporter_and_a_follower_get_what_the_tracking_page_shows(client, st
         assert "楼上邻居" not in text and "13800138000" not in text
         history = json.loads(text)
         assert history["audience"] == "reporter"
+        assert all("data" not in e and "report_share" not in text for e in history["events"])
+        assert "永兆" not in text  # the co-party (the tracking page does not name it)
         assert [e.get("kind") for e in history["events"]] == ["file", "dispatch", "accept", None]
     assert client.get(f"/t/{case.token}/history/").status_code == 200
 

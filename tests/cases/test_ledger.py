@@ -318,3 +318,13 @@ def test_a_chain_rebuilt_after_its_day_was_sealed_is_found_by_the_digest(street)
     case.refresh_from_db()
     assert DigestLeaf.objects.get(case=case).head != last.chain_hash
     assert ledger.check_case(case) == ledger.Break(last.seq, "digest")
+
+
+def test_a_long_history_is_checked_over_several_runs_and_none_is_skipped(street):
+    cases = [case_in(street, State.DISPATCHED, at=MONDAY) for _ in range(3)]
+    tamper(Event.objects.filter(case=cases[2]).order_by("seq").last(), "改")
+    # Two events at a time, one chain a run: the tampered case comes last.
+    assert ledger.check_chains(now=MONDAY, limit=1, window=2) == 0
+    found = sum(ledger.check_chains(now=MONDAY, limit=1, window=2) for _ in range(6))
+    assert found == 1
+    assert Notification.objects.filter(kind="ledger_break", case=cases[2]).exists()

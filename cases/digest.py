@@ -1,11 +1,15 @@
-"""The daily digest: on working days each party's handlers get their open, due-soon and
-overdue cases (beat runs it every day at 08:30; it does nothing on days off)."""
+"""The daily digests (beat runs them every day at 08:30): on working days each party's
+handlers get their open, due-soon and overdue cases; every day the supervisors get the
+street digest of the day before, the Merkle root over every case history that grew that day
+(cases.ledger), so that a copy of each day's root lives outside the database."""
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases import notifications, sla
+from cases import ledger, notifications, sla
 from cases.models import Case, Party
 
 LISTED = 20  # cases named per list; the counts cover all
@@ -51,6 +55,25 @@ def send_digests(*, now=None):
             )
         done += 1
     return done
+
+
+def send_street_digest(*, now=None):
+    """Seal the finished days and send yesterday's root to the supervisors, once a day
+    (every day: the chain does not rest on days off). Returns the digest."""
+    now = now or timezone.now()
+    day = timezone.localdate(now, sla.TZ) - timedelta(days=1)
+    with transaction.atomic():
+        ledger.seal_days(now=now)
+        digest = ledger.seal_day(day, now=now)
+        data = {"day": day.isoformat(), "root": digest.root, "cases": digest.leaves}
+        notifications.notify_users(
+            notifications.supervisors(),
+            "street_digest",
+            data=data,
+            at=now,
+            key=f"street_digest:{day.isoformat()}",
+        )
+    return digest
 
 
 def _listed(cases):

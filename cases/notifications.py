@@ -158,6 +158,11 @@ def dispatchers() -> QuerySet[Any]:
     return _staff(memberships__role=Role.DISPATCHER)
 
 
+def supervisors() -> QuerySet[Any]:
+    """The active duty leaders (值班长), who hear of whatever concerns the whole street."""
+    return _staff(memberships__role=Role.SUPERVISOR)
+
+
 def _staff(**membership):
     return (
         get_user_model()
@@ -193,7 +198,7 @@ def _dispatchers(event):
 
 
 def _supervisors(event):
-    return _for_staff(event, _staff(memberships__role=Role.SUPERVISOR))
+    return _for_staff(event, supervisors())
 
 
 def _for_staff(event, users, template=None):

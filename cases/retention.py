@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 
+from cases import ledger
 from cases.models import Alarm, Case, Event, Reporter
 from cases.people import SYSTEM
 
@@ -45,14 +46,14 @@ def anonymise_reporters(case, now):
 
 def anonymise(reporter, cases, now):
     Reporter.objects.filter(pk=reporter.pk).update(name="", phone="", email="", anonymised_at=now)
-    Event.objects.bulk_create(
-        Event(
-            case=c,
-            kind="anonymise",
-            actor_role=SYSTEM,
-            cause="retention period",
-            data={"days": settings.HONGMEI_RETENTION_DAYS},
-            created_at=now,
+    for c in cases:
+        ledger.append(
+            c,
+            Event(
+                kind="anonymise",
+                actor_role=SYSTEM,
+                cause="retention period",
+                data={"days": settings.HONGMEI_RETENTION_DAYS},
+                created_at=now,
+            ),
         )
-        for c in cases
-    )

@@ -5,7 +5,7 @@ settings (CELERY_BEAT_SCHEDULE); docs/operations.md says how to run them."""
 
 from celery import shared_task
 
-from cases import digest, notifications, records, rollup, sms_outbox, suggest, sweeps
+from cases import digest, ledger, notifications, records, rollup, sms_outbox, suggest, sweeps
 from cases.models import Alarm
 from cases.notifications import deliver_notification
 from cases.retries import TRANSIENT
@@ -35,7 +35,20 @@ def apply_retention():
 
 @shared_task(**TRANSIENT)
 def send_digests():
+    digest.send_street_digest()
     return digest.send_digests()
+
+
+@shared_task(**TRANSIENT)
+def seal_street_digests():
+    """Seal each finished day's street digest (cases.ledger) soon after midnight."""
+    return len(ledger.seal_days())
+
+
+@shared_task(**TRANSIENT)
+def check_chains():
+    """Re-verify the chains that grew since the last run; alarm the supervisors on a break."""
+    return ledger.check_chains()
 
 
 @shared_task(**TRANSIENT)

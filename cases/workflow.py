@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import effects, routing, search, sla
+from cases import effects, ledger, routing, search, sla
 from cases.errors import (
     InvalidInput,
     InvalidState,
@@ -504,9 +504,9 @@ _EVENT_EFFECTS = {
 }
 
 
-def _record(case, kind, *, role, party, actor, from_state="", to_state="", note="", data=None, at):
-    return Event.objects.create(
-        case=case,
+def _event(kind, *, role, party, actor, from_state="", to_state="", note="", data=None, at):
+    """An unsaved event; ledger.seal() or ledger.append() makes it a link of its case's chain."""
+    return Event(
         kind=kind,
         actor=actor.user,
         actor_role=role,
@@ -533,6 +533,7 @@ def _store_photos(case, event, photos, kind, stored):
             width=photo.width,
             height=photo.height,
             created_at=event.created_at,
+            sha256=ledger.file_digest(photo.data),
         )
         attachment.file.save(photo.filename, photo.as_file(), save=False)
         stored.append(attachment.file)
@@ -585,9 +586,8 @@ def perform(
                 locked.state = spec.target
             locked.due_at = sla.current_due(locked)
             locked.updated_at = at
-            locked.save()
-            event = _record(
-                locked,
+            photos = clean.get("photos") or ()
+            event = _event(
                 spec.name,
                 role=role,
                 party=party,
@@ -598,9 +598,14 @@ def perform(
                 data=data,
                 at=at,
             )
-            if clean.get("photos"):
+            # The new head is saved with the case's other changes, under the same lock.
+            event.case = locked
+            ledger.seal(locked, event, [ledger.file_digest(p.data) for p in photos])
+            locked.save()
+            event.save(force_insert=True)
+            if photos:
                 kind = _PHOTO_KIND.get(spec.name, Attachment.Kind.OTHER)
-                _store_photos(locked, event, clean["photos"], kind, stored)
+                _store_photos(locked, event, photos, kind, stored)
             if spec.name == "reject" and clean.get("duplicate_of"):
                 _merge_reporter(locked, clean["duplicate_of"], actor, role, party, at)
             effects.on_event(event)
@@ -615,7 +620,8 @@ def _merge_reporter(duplicate, original, actor, role, party, at):
     data = {"from_case": duplicate.number}
     if duplicate.reporter_id:
         Follower.objects.get_or_create(case=original, reporter_id=duplicate.reporter_id)
-    _record(original, "merge", role=role, party=party, actor=actor, data=data, at=at)
+    merge = _event("merge", role=role, party=party, actor=actor, data=data, at=at)
+    ledger.append(original, merge)
 
 
 def follow(case: Case, reporter: Reporter, *, at: datetime | None = None) -> Follower:
@@ -627,8 +633,7 @@ def follow(case: Case, reporter: Reporter, *, at: datetime | None = None) -> Fol
             case=case, reporter=reporter, defaults={"created_at": at}
         )
         if created:
-            event = _record(
-                case,
+            event = _event(
                 "merge",
                 role=REPORTER,
                 party=None,
@@ -636,6 +641,7 @@ def follow(case: Case, reporter: Reporter, *, at: datetime | None = None) -> Fol
                 data={"follower": follower.pk},
                 at=at,
             )
+            ledger.append(case, event)
             effects.on_event(event)
     return follower
 
@@ -726,7 +732,7 @@ def file_case(
                 category.dispatch_hours,
                 calendar_hours=category.is_urgent or priority == Case.Priority.URGENT,
             )
-            case = Case.objects.create(
+            case = Case(
                 number=next_number(at),
                 dispatch_due=dispatch_due,
                 due_at=dispatch_due,
@@ -748,9 +754,7 @@ def file_case(
                 created_at=at,
                 updated_at=at,
             )
-            search.index_case(case)
-            event = _record(
-                case,
+            event = _event(
                 "file",
                 role=role,
                 party=party,
@@ -759,6 +763,11 @@ def file_case(
                 data={"channel": channel, "dispatch_due": dispatch_due.isoformat()},
                 at=at,
             )
+            event.case = case
+            ledger.seal(case, event, [ledger.file_digest(p.data) for p in photos])
+            case.save(force_insert=True)
+            event.save(force_insert=True)
+            search.index_case(case)
             _store_photos(case, event, photos, Attachment.Kind.REPORT, stored)
             effects.on_event(event)
             if route:

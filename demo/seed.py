@@ -1,9 +1,12 @@
 """`seed_demo`: the demo street, its past cases, its joint meetings, yesterday's messages
-read, and the dashboard's roll-up, in that order (docs: README, design §9). Idempotent."""
+read, the dashboard's roll-up and the ledger's daily roots, in that order (docs: README,
+design §9). Idempotent."""
 
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
 
-from cases import replay, rollup
+from cases import ledger, replay, rollup
 from cases.models import Case
 from demo import meetings, street
 
@@ -24,7 +27,15 @@ def seed(case_count=300):
     street.read_earlier_notifications()
     # The dashboard reads its figures from the roll-up; build it for the demo's past.
     rollup.roll_up()
+    _seal_past()
     return len(cases)
+
+
+def _seal_past():
+    """The street digest of every past day of the demo, as the beat would have sealed them."""
+    first = Case.objects.aggregate(first=Min("created_at"))["first"]
+    if first is not None:
+        ledger.seal_days(since=timezone.localdate(first))
 
 
 def _seed_meetings(config):

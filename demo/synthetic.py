@@ -12,12 +12,13 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases import alarms, search, sla
+from cases import alarms, ledger, search, sla
 from cases.models import Alarm, Area, Case, Category, Event, Membership, Role, Sequence, State
 from cases.workflow import ACTIONS, REPORTER
 from demo import texts
@@ -58,6 +59,8 @@ CASE_COLUMNS = [
     "satisfaction",
     "created_by_id",
     "search",
+    "chain_head",
+    "chain_length",
 ]
 EVENT_COLUMNS = [
     "case_id",
@@ -71,6 +74,11 @@ EVENT_COLUMNS = [
     "note",
     "data",
     "created_at",
+    "seq",
+    "nonce",
+    "content_hash",
+    "prev_hash",
+    "chain_hash",
 ]
 ALARM_COLUMNS = ["case_id", "kind", "step", "deadline", "fire_at"]
 # Distinct descriptions per category (demo/texts.py): varied like the seed's, yet few
@@ -379,6 +387,22 @@ class _Numbers:
         self.next = {}
 
 
+_CHAINED = ("seq", "nonce", "content_hash", "prev_hash", "chain_hash")
+
+
+def _chain(row, events):
+    """Seal the simulated events into the case's hash chain, as perform() would have (the
+    case row gets its head); returns the event tuples with their chain columns added."""
+    case = SimpleNamespace(number=row["number"], chain_head="", chain_length=0)
+    chained = []
+    for event in events:
+        link = SimpleNamespace(**dict(zip(EVENT_COLUMNS[1:11], event, strict=True)))
+        ledger.seal(case, link)
+        chained.append((*event, *(getattr(link, name) for name in _CHAINED)))
+    row["chain_head"], row["chain_length"] = case.chain_head, case.chain_length
+    return chained
+
+
 def _text(value):
     if value is None:
         return "\\N"
@@ -423,6 +447,7 @@ def _write_postgres(generator, times, numbers):
             for case_id, created in enumerate(times, start=first):
                 row, events = generator.simulate(created)
                 row["number"] = numbers.take(created)
+                events = _chain(row, events)
                 prefix = str(case_id)
                 copy.write("\t".join([prefix] + [_text(row[c]) for c in CASE_COLUMNS]) + "\n")
                 event_lines.extend(
@@ -443,6 +468,7 @@ def _write_orm(generator, times, numbers):
     for created in times:
         row, events = generator.simulate(created)
         row["number"] = numbers.take(created)
+        events = _chain(row, events)
         row["search"] = None  # a tsvector exists on PostgreSQL only
         case = Case.objects.create(**row)
         Event.objects.bulk_create(

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "cases.admin_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "cases",
     "public",
+    "ledger",
     "portal",
     "dashboard",
     "integrations",
@@ -290,6 +291,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.poll_sms_receipts",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # The ledger (cases.ledger): each finished day's street digest, and the re-verification
+    # of every case history that grew since the last run.
+    "ledger-seal": {
+        "task": "cases.tasks.seal_street_digests",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 3600},
+    },
+    "ledger-check": {
+        "task": "cases.tasks.check_chains",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 3000},
     },
     "retention": {
         "task": "cases.tasks.apply_retention",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("staff/", include("portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ledger/", include("ledger.urls")),
     path("", include("integrations.urls")),
     path("", include("public.urls")),
 ]

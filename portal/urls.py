@@ -21,6 +21,12 @@ urlpatterns = [
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
     path("cases/<str:number>/", views_case.case_detail, name="case_detail"),
     path(
+        "cases/<str:number>/history.json",
+        views_case.case_history_json,
+        name="case_history_json",
+    ),
+    path("cases/<str:number>/history/", views_case.case_history_print, name="case_history"),
+    path(
         "cases/<str:number>/actions/<str:action>/",
         views_case.case_action,
         name="case_action",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import media, privacy, questions, routing, sla, suggest, workflow
+from cases import ledger, ledger_page, media, privacy, questions, routing, sla, suggest, workflow
 from cases.access import case_for, staff_required
 from cases.choices import PartyChoices
 from cases.inputs import unreported_shares
@@ -199,6 +199,24 @@ def category_guess(case):
     doubt = suggest.doubt(case)
     found = suggest.with_categories([doubt]) if doubt else []
     return found[0] if found else None
+
+
+@staff_required
+def case_history_json(request, number):
+    """The case's verifiable history, whole, as a file (docs/ledger.md)."""
+    case = case_for(request, number)
+    return ledger_page.download(ledger.history(case))
+
+
+@staff_required
+def case_history_print(request, number):
+    case = case_for(request, number)
+    history = ledger.history(case)
+    context = ledger_page.context(history) | {
+        "back": reverse("staff:case_detail", args=[case.number]),
+        "download": reverse("staff:case_history_json", args=[case.number]),
+    }
+    return render(request, "staff/case_history.html", context)
 
 
 @staff_required

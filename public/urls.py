@@ -18,5 +18,7 @@ urlpatterns = [
     path("t/<str:token>/", views.track, name="track"),
     path("t/<str:token>/sent/", views.sent, name="track_sent"),
     path("t/<str:token>/photos/<int:pk>/", views.track_photo, name="track_photo"),
+    path("t/<str:token>/history.json", views.track_history_json, name="track_history_json"),
+    path("t/<str:token>/history/", views.track_history, name="track_history"),
     path("t/<str:token>/<slug:action>/", views.track_action, name="track_action"),
 ]

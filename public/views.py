@@ -10,7 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import intake, media, questions, ratelimit, routing, suggest, workflow
+from cases import (
+    intake,
+    ledger,
+    ledger_page,
+    media,
+    questions,
+    ratelimit,
+    routing,
+    suggest,
+    workflow,
+)
 from cases.images import MAX_PHOTOS
 from cases.models import Category
 from public import tracking
@@ -197,6 +207,37 @@ def track_photo(request, token, pk):
     if shown is None:
         raise Http404
     return media.serve(shown.file, content_type=shown.content_type)
+
+
+def _public_history(tracked):
+    return ledger.history(
+        tracked.case,
+        public_events=workflow.PUBLIC_EVENTS,
+        public_notes=workflow.PUBLIC_NOTE_EVENTS,
+    )
+
+
+@require_GET
+@never_cache
+def track_history_json(request, token):
+    """The verifiable history of the case, as the tracking page shows it (docs/ledger.md)."""
+    tracked = tracking.find(token)
+    if tracked is None:
+        return _not_found(request)
+    return ledger_page.download(_public_history(tracked))
+
+
+@require_GET
+@never_cache
+def track_history(request, token):
+    tracked = tracking.find(token)
+    if tracked is None:
+        return _not_found(request)
+    context = ledger_page.context(_public_history(tracked)) | {
+        "back": reverse("track", args=[token]),
+        "download": reverse("track_history_json", args=[token]),
+    }
+    return render(request, "public/history.html", context)
 
 
 def _track_page(request, tracked, bound=None):

@@ -22,7 +22,17 @@ def test_readme_gives_the_two_commands_and_the_demo_logins():
         assert text in readme
 
 
-APPS = ("hongmei", "cases", "public", "portal", "dashboard", "meetings", "integrations", "demo")
+APPS = (
+    "hongmei",
+    "cases",
+    "public",
+    "ledger",
+    "portal",
+    "dashboard",
+    "meetings",
+    "integrations",
+    "demo",
+)
 
 
 def test_readme_layout_names_every_module_under_its_app():

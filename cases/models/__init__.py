@@ -1,6 +1,6 @@
 """The domain's models, in five modules: configuration (parties, areas, categories,
 routing, calendar), the case and its history, the outbox and alarms, the indicators, and
-what is learnt from history (the category model).
+what is learnt from history (the category model), the ledger's daily digests.
 Import them from here (`from cases.models import Case`); migrations name the functions
 below by this path, so they stay importable from it.
 """
@@ -40,6 +40,11 @@ from cases.models.indicators import (  # noqa: F401
     IndicatorRollup,
 )
 from cases.models.learning import CategoryModel  # noqa: F401
+from cases.models.ledger import (  # noqa: F401
+    DigestLeaf,
+    LedgerCheck,
+    StreetDigest,
+)
 from cases.models.outbox import (  # noqa: F401
     Alarm,
     Notification,

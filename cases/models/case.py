@@ -277,6 +277,12 @@ class Case(models.Model):
     # GIN index and the trigram index on description are made in the migration, since
     # SQLite (make run) cannot build them.
     search = SearchVectorField(null=True, editable=False)
+    # The hash chain of the case's events (cases.ledger, docs/ledger.md): the last event's
+    # chain hash and how many events the chain holds, written with each event.
+    chain_head = models.CharField(_("history hash"), max_length=64, blank=True, editable=False)
+    chain_length = models.PositiveIntegerField(
+        _("events in the history"), default=0, editable=False
+    )
 
     # Reworked or reopened at least twice between them: a recurring case (cases/recurrence.py).
     REPEATED = (
@@ -449,6 +455,14 @@ class Event(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
+    # The event's link in its case's hash chain, set once at insert (cases.ledger.seal):
+    # its place, the secret its field commitments are salted with, the hash of its content,
+    # the previous event's chain hash and its own.
+    seq = models.PositiveIntegerField(_("place in the history"), editable=False)
+    nonce = models.CharField(max_length=32, editable=False)
+    content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("event")
@@ -456,6 +470,12 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["case", "created_at", "id"], name="event_case_time"),
             models.Index(fields=["kind", "created_at"], name="event_kind_time"),
+            # The day's changed cases for the street digest (cases.ledger.leaves_of).
+            models.Index(fields=["created_at"], name="event_time"),
+        ]
+        constraints = [
+            # One chain per case, never forked: two writers cannot both append event n.
+            models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq"),
         ]
 
     def __str__(self):
@@ -490,6 +510,8 @@ class Attachment(models.Model):
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     is_public = models.BooleanField(_("shown to the reporter"), default=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # SHA-256 of the stored bytes; part of its event's hash (cases.ledger).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("attachment")

@@ -112,7 +112,8 @@ def test_the_serving_role_cannot_wipe_alter_or_unprotect_history(street, app_rol
         Party.objects.filter(code="rc-qinbei").update(name_en="Qinbei RC")
         execute(
             "INSERT INTO cases_event (case_id, kind, actor_role, cause, from_state, to_state, "
-            "note, data, created_at) VALUES (%s, 'note', '', 'test', '', '', 'x', '{}', now())",
+            "note, data, created_at, seq, nonce, content_hash, prev_hash, chain_hash) "
+            "VALUES (%s, 'note', '', 'test', '', '', 'x', '{}', now(), 3, '', '', '', '')",
             [fresh.pk],
         )
 

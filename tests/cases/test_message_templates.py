@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
-from cases import digest, sweeps, wording, workflow
-from cases.models import Alarm, Notification, Reporter, State
-from tests.factories import act, aware, case_in
+from cases import digest, ledger, sweeps, wording, workflow
+from cases.models import Alarm, Event, Notification, Reporter, State
+from tests.factories import act, aware, case_in, tamper
 
 ROOT = Path(__file__).resolve().parents[2] / "cases" / "templates" / "notifications"
 TEMPLATES = sorted(
@@ -66,6 +66,9 @@ def _one_of_each(street, monday):
         duplicate_of=original)  # fmt: skip
     workflow.follow(original, Reporter.objects.create(email="n@example.com"))
     digest.send_digests(now=aware(2026, 11, 24, 8, 30))
+    digest.send_street_digest(now=aware(2026, 11, 24, 8, 30))
+    tamper(Event.objects.filter(case=original).first(), "改过")
+    ledger.check_chains(now=aware(2026, 11, 24, 9, 0))
     first = {}
     for n in Notification.objects.order_by("pk"):
         first.setdefault(n.template, n)

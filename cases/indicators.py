@@ -435,6 +435,8 @@ def touched_since(since, until):
     events = Event.objects.filter(kind__in=KINDS, created_at__gt=since).values("case_id")
     deadlines = Case.objects.filter(
         Q(state__in=(State.REPORTED, State.IN_PROGRESS), due_at__gt=since, due_at__lte=until)
+        # A case back at intake (returned, reopened) waits on its dispatch deadline.
+        | Q(state=State.REPORTED, dispatch_due__gt=since, dispatch_due__lte=until)
         | Q(state=State.DISPATCHED, resolve_due__gt=since, resolve_due__lte=until)
         | Q(contacted_at__isnull=True, contact_due__gt=since, contact_due__lte=until)
     ).values("id")

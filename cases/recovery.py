@@ -153,7 +153,9 @@ def _send(contact, code):
         "did not ask for it, ignore this message."
     ) % {"code": code, "minutes": CODE_MINUTES}
     if contact.kind == "phone":
-        sms.send(contact.value, text)
+        sms.send(
+            sms.TextMessage(phone=contact.value, text=text, template="code", params={"code": code})
+        )
     else:
         EmailMessage(
             _("Your code: %(code)s") % {"code": code},

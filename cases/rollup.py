@@ -150,7 +150,10 @@ def _cases_with_facts_since(start):
         return cases
     events = Event.objects.filter(kind__in=indicators.KINDS, created_at__gte=start)
     return cases.filter(
-        Q(id__in=events.values("case_id")) | Q(resolve_due__gte=start) | Q(contact_due__gte=start)
+        Q(id__in=events.values("case_id"))
+        | Q(resolve_due__gte=start)
+        | Q(contact_due__gte=start)
+        | Q(dispatch_due__gte=start)
     )
 
 

@@ -44,6 +44,8 @@ TEMPLATE_PARAMS = {
     "resolve": ("number", "party", "token"),
     "verify": ("number", "token"),
     "satisfaction": ("number", "token"),
+    # The one-time code that finds a reporter's cases again (cases.recovery, /find/).
+    "code": ("code",),
 }
 # Gateways limit a variable's length (Alibaba Cloud: 35 characters).
 PARAM_LENGTH = 20

@@ -67,7 +67,11 @@ def test_each_row_becomes_a_12345_case_with_the_order_number_and_deadline(street
     assert (case.address, case.description) == ("虹梅路2000号", "垃圾")
     assert (case.reporter.name, case.reporter.phone) == ("张先生", "13800000001")
     filed = case.events.get(kind="file")
-    assert filed.actor == street.users["dispatcher"] and filed.data == {"channel": "12345"}
+    # Intake's clock: two working hours from the filing (Friday 09:12 → 11:12).
+    assert filed.actor == street.users["dispatcher"] and filed.data == {
+        "channel": "12345",
+        "dispatch_due": "2026-11-20T11:12:00+08:00",
+    }
 
 
 def test_the_sample_files_in_docs_import_whole(street):

@@ -200,7 +200,11 @@ def test_check_deploy_names_what_alibaba_cloud_sms_still_lacks(settings):
         )
     }
     [message] = warned()
-    assert "HONGMEI_SMS_ALIYUN_SIGN_NAME, HONGMEI_SMS_ALIYUN_TEMPLATES[satisfaction]" in message
+    assert (
+        "HONGMEI_SMS_ALIYUN_SIGN_NAME, HONGMEI_SMS_ALIYUN_TEMPLATES[satisfaction], "
+        "HONGMEI_SMS_ALIYUN_TEMPLATES[code]" in message
+    )
     settings.HONGMEI_SMS_ALIYUN_SIGN_NAME = "虹梅街道"
     settings.HONGMEI_SMS_ALIYUN_TEMPLATES["satisfaction"] = "SMS_8"
+    settings.HONGMEI_SMS_ALIYUN_TEMPLATES["code"] = "SMS_9"  # the /find/ code
     assert warned() == []

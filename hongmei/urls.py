@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,8 @@ urlpatterns = [
     path("staff/", include("portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, files).
+    path("favicon.ico", lambda request: redirect(static("img/favicon.svg"), permanent=True)),
     path("ledger/", include("ledger.urls")),
     path("", include("integrations.urls")),
     path("", include("public.urls")),

@@ -52,15 +52,19 @@ class Stack:
     directory: Path = field(
         default_factory=lambda: Path(os.environ.get("PROD_DIR", BASE / "var" / "prod"))
     )
-    https_port: int = int(os.environ.get("PROD_HTTPS_PORT", "8443"))
-    http_port: int = int(os.environ.get("PROD_HTTP_PORT", "8080"))
-    app_port: int = int(os.environ.get("PROD_APP_PORT", "8801"))
-    mail_port: int = int(os.environ.get("PROD_MAIL_PORT", "2525"))
-    database_url: str = os.environ.get(
-        "PROD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hongmei_prod"
+    https_port: int = field(default_factory=lambda: int(os.environ.get("PROD_HTTPS_PORT", "8443")))
+    http_port: int = field(default_factory=lambda: int(os.environ.get("PROD_HTTP_PORT", "8080")))
+    app_port: int = field(default_factory=lambda: int(os.environ.get("PROD_APP_PORT", "8801")))
+    mail_port: int = field(default_factory=lambda: int(os.environ.get("PROD_MAIL_PORT", "2525")))
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "PROD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hongmei_prod"
+        )
     )
-    redis_url: str = os.environ.get("PROD_REDIS_URL", "redis://127.0.0.1:6379/8")
-    web_workers: int = int(os.environ.get("PROD_WEB_WORKERS", "3"))
+    redis_url: str = field(
+        default_factory=lambda: os.environ.get("PROD_REDIS_URL", "redis://127.0.0.1:6379/8")
+    )
+    web_workers: int = field(default_factory=lambda: int(os.environ.get("PROD_WEB_WORKERS", "3")))
     # Extra settings for the app processes, e.g. the drills' higher rate limits.
     extra: dict[str, str] = field(default_factory=dict)
 

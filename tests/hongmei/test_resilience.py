@@ -96,3 +96,8 @@ def test_any_other_error_stays_a_plain_500(plain):
     assert response.status_code == 500
     body = response.content.decode()
     assert "出错了" in body and "duplicate key" not in body and "Traceback" not in body
+
+
+def test_the_browsers_favicon_request_finds_the_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("img/favicon.svg")

@@ -93,3 +93,26 @@ def test_a_handlers_pages_load_without_a_violation_on_a_phone(phone, live_server
     sign_in(phone, "hangtian")
     for path in ("/staff/", f"/staff/cases/{case.number}/", "/staff/notifications/"):
         visit(phone, reported, f"{live_server.url}{path}")
+
+
+def test_an_action_sent_by_htmx_swaps_the_case_panel_without_a_violation(
+    desktop, live_server, sign_in
+):
+    """The case panel holds a Leaflet map, which gives its element a style attribute; htmx
+    must not copy it onto the new panel while settling (prod-smoke caught it)."""
+    street = factories.street()
+    case = factories.new_case(street, description="小区门口有暴露垃圾")
+    reported = watched(desktop)
+    sign_in(desktop, "dispatcher")
+    visit(desktop, reported, f"{live_server.url}/staff/cases/{case.number}/")
+    expect(desktop.locator("#case-point.leaflet-container")).to_be_visible()
+    desktop.click("summary[data-action=dispatch]")
+    form = desktop.locator("#action-dispatch form")
+    form.locator("select[name=dispatch-lead_party]").select_option(
+        str(street.parties["rc-hangtian"].pk)
+    )
+    with desktop.expect_response(lambda r: "/actions/dispatch/" in r.url):
+        form.locator("button[type=submit]").click()
+    expect(desktop.locator("#case-state")).to_have_text("待签收")
+    desktop.wait_for_load_state("networkidle")
+    assert desktop.evaluate("window.__cspViolations") + reported == []

@@ -262,12 +262,12 @@ class Load:
                         browser = None
                         raise _Retry(f"sign-in {status}")
                 with self._lock:
-                    todo = [
+                    waiting = [
                         s.number
                         for s in self.sends
                         if s.accepted and s.number and s.number not in done
                     ]
-                for number in todo[:5]:
+                for number in waiting[:5]:
                     party = random.choice(self.party_ids) if self.party_ids else None
                     self.actions["sent"] += 1
                     body = urllib.parse.urlencode(

@@ -9,7 +9,7 @@ outbox's attempt limit.
 Chinese gateways send only pre-approved templates with parameters, never free text: a
 message therefore carries both its wording (`text`, for development backends) and which
 message it is with its values (`template`, `params`), from which such a gateway builds
-its request. A backend whose gateway reports delivery says `receipts = True` and answers
+its request. A backend whose gateway reports delivery is a ReceiptBackend and answers
 receipt(); cases.sms_outbox records what it says on the outbox row.
 
 Backends here: ConsoleBackend, LogBackend, MemoryBackend (tests), and
@@ -88,18 +88,19 @@ class Receipt:
 class BaseBackend(abc.ABC):
     """The interface every backend implements."""
 
-    # Whether the gateway reports delivery: the outbox then polls receipt() for each
-    # message it accepted, until a receipt is final (cases.sms_outbox).
-    receipts = False
-
     @abc.abstractmethod
     def send(self, message: TextMessage) -> str:
         """Deliver `message`, return the gateway's id for it ("" if none), or raise
         TransientError / PermanentError."""
 
+
+class ReceiptBackend(BaseBackend):
+    """A backend whose gateway reports delivery: the outbox polls receipt() for each
+    message it accepted, until a receipt is final (cases.sms_outbox)."""
+
+    @abc.abstractmethod
     def receipt(self, message_id: str, phone: str, sent_at: datetime) -> Receipt:
-        """Ask the gateway what became of a message it accepted (backends with receipts)."""
-        raise NotImplementedError
+        """Ask the gateway what became of a message it accepted."""
 
 
 class ConsoleBackend(BaseBackend):

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from cases.sms import BaseBackend, PermanentError, Receipt, TextMessage, TransientError
+from cases.sms import PermanentError, Receipt, ReceiptBackend, TextMessage, TransientError
 
 API_VERSION = "2017-05-25"
 # The service's dates (SendDate, ReceiveDate, report_time) are Beijing time.
@@ -134,12 +134,10 @@ def signature(params: dict[str, str], secret: str, method: str = "POST") -> str:
 # ---------------------------------------------------------------------------- the backend
 
 
-class AliyunBackend(BaseBackend):
+class AliyunBackend(ReceiptBackend):
     """Sends through SendSms with the approved signature and the template approved for
     each message (HONGMEI_SMS_ALIYUN_*; docs/operations.md). Every error raised is
     TransientError or PermanentError."""
-
-    receipts = True
 
     def __init__(self):
         endpoint = settings.HONGMEI_SMS_ALIYUN_ENDPOINT

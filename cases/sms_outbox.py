@@ -97,7 +97,7 @@ def on_accepted(backend: sms.BaseBackend, message_id: str, *, now: datetime) -> 
     if not message_id:
         return fields
     fields["provider_id"] = message_id[:64]
-    if backend.receipts:
+    if isinstance(backend, sms.ReceiptBackend):
         fields |= {"receipt": Receipt.WAITING, "receipt_poll_at": now + FIRST_POLL}
     return fields
 
@@ -137,7 +137,7 @@ def poll_receipts(*, now: datetime | None = None, batch: int = POLL_BATCH) -> in
     for row in rows:
         phone = row.reporter.phone if row.reporter else ""
         sent_at = row.sent_at or row.created_at
-        if not backend.receipts or not phone or now - sent_at >= give_up:
+        if not isinstance(backend, sms.ReceiptBackend) or not phone or now - sent_at >= give_up:
             _waiting(row).update(receipt=Receipt.EXPIRED, receipt_poll_at=None)
             continue
         try:
